@@ -1,0 +1,189 @@
+// The RTSP client session state machine shared by the PLAY client (rtspsrc2) and the RECORD publisher
+// (rtspsink2). Sans-I/O: it owns no socket, thread or timer. The caller feeds it bytes and the current time and
+// polls what to send, what happened and when to call again.
+//
+//   PLAY                                         RECORD
+//   C->S [OPTIONS]                               C->S [OPTIONS]
+//   C->S DESCRIBE          -> Described          C->S ANNOUNCE (SDP)    -> Announced
+//   caller: setup(streams)                       caller: setup(streams)  (mode=record transports)
+//   C->S SETUP ...         -> StreamReady (each) C->S SETUP ...          -> StreamReady (each)
+//   caller: play()         -> Playing            caller: record()        -> Recording
+//   ... keep-alive (GET_PARAMETER if Public lists it, else OPTIONS) before the session timeout ...
+//   caller: teardown()     -> TornDown
+//
+// Commands may be issued before the previous ones are answered (play() right after setup()): they are queued,
+// never dropped, and sent as soon as the session allows. The first SETUP waits for DESCRIBE/ANNOUNCE; the later
+// SETUPs and PLAY/RECORD are pipelined once the server has given a Session id.
+//
+// 401 is answered once per new challenge (and again for stale=true); 3xx with Location gives Redirected, after
+// which the caller connects to the new URL and calls start() again (hop limit in the config). Requests from the
+// server are answered here: OPTIONS and GET_PARAMETER with 200, ANNOUNCE / SET_PARAMETER / REDIRECT with 200 and
+// a ServerRequest event, anything else 501.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "auth.hpp"
+#include "message.hpp"
+#include "parser.hpp"
+#include "sdp.hpp"
+#include "transport.hpp"
+#include "url.hpp"
+
+namespace rtsp2::core {
+
+using Clock = std::chrono::steady_clock;
+using Instant = Clock::time_point;
+using Duration = std::chrono::milliseconds;
+
+enum class SessionMode { Play, Record };
+
+struct SessionConfig {
+  Url url;                               // where to connect; credentials in it are used unless `credentials`
+  SessionMode mode = SessionMode::Play;
+  std::optional<Credentials> credentials;
+  std::string user_agent = "rtsp2/0.1";
+  bool options_first = false;            // send OPTIONS before DESCRIBE/ANNOUNCE (learns Public at once)
+  Duration request_timeout{20000};       // rtspsrc's tcp-timeout default (20 s)
+  Duration default_session_timeout{60000};  // when Session carries no ;timeout=
+  bool keep_alive = true;
+  int max_redirects = 5;
+  bool record_mode_upper = false;        // write mode=RECORD instead of mode=record
+  std::string announce_sdp;              // Record mode: the ANNOUNCE body
+  ParserLimits limits;
+};
+
+// One stream to set up: its control URL and the transports to try in order. A 461 answer moves on to the next.
+struct StreamSetup {
+  std::string control_url;
+  std::vector<TransportSpec> candidates;
+};
+
+struct PlayOptions {
+  std::optional<NptRange> range;  // Range: npt=...
+  std::optional<double> scale;    // Scale:
+};
+
+enum class SessionError {
+  ConnectionClosed,
+  Timeout,              // no answer within request_timeout
+  NotAuthorized,        // 401 after retry, or 401 without usable challenge or credentials
+  NotFound,             // 404
+  Forbidden,            // 403
+  MethodNotAllowed,     // 405
+  UnsupportedTransport, // 461 with no candidate left
+  SessionNotFound,      // 454
+  InvalidState,         // 455
+  AggregateNotAllowed,  // 459
+  ServerError,          // 5xx
+  ClientError,          // other 4xx
+  TooManyRedirects,
+  BadResponse,          // missing/garbled headers the exchange needs (Session, Transport, SDP)
+  ProtocolError,        // the byte stream could not be parsed
+};
+std::string_view to_string(SessionError e);
+
+namespace event {
+struct Described {
+  Presentation presentation;
+  std::string sdp;
+  std::string base_url;  // what control URLs were resolved against
+};
+struct Announced {};
+struct StreamReady {
+  std::size_t stream = 0;      // index into the setup() list
+  TransportSpec transport;     // the server's answer
+};
+struct Playing {
+  std::optional<NptRange> range;
+  std::optional<double> scale;
+  std::string rtp_info;        // raw RTP-Info header ("" when absent)
+};
+struct Recording {};
+struct Paused {};
+struct TornDown {};
+struct ParameterReply {
+  std::uint64_t token = 0;     // as returned by get_parameter()/set_parameter()
+  Response response;
+};
+struct ServerRequest {
+  Request request;             // already answered
+};
+struct Redirected {
+  std::string location;        // caller reconnects and calls start()
+};
+struct Interleaved {
+  std::uint8_t channel = 0;
+  std::vector<std::uint8_t> payload;
+};
+struct Failed {
+  SessionError error;
+  int status = 0;              // RTSP status when the error came from a response
+  std::string message;         // human text, never with credentials
+};
+}  // namespace event
+
+using Event = std::variant<event::Described, event::Announced, event::StreamReady, event::Playing,
+                           event::Recording, event::Paused, event::TornDown, event::ParameterReply,
+                           event::ServerRequest, event::Redirected, event::Interleaved, event::Failed>;
+
+enum class SessionState { Idle, Describing, Announcing, Ready, SettingUp, Playing, Recording, Paused, TearingDown,
+                          Closed, Failed };
+
+struct SessionStats {
+  std::uint64_t requests = 0;
+  std::uint64_t keep_alives = 0;
+  std::uint64_t auth_retries = 0;
+  std::optional<Duration> last_rtt;  // time between the last request sent and its answer
+};
+
+class ClientSession {
+ public:
+  explicit ClientSession(SessionConfig config);
+  ~ClientSession();
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  // The control connection is up (again, after Redirected): send [OPTIONS] DESCRIBE or [OPTIONS] ANNOUNCE.
+  void start(Instant now);
+  void handle_bytes(std::span<const std::uint8_t> bytes, Instant now);
+  void handle_connection_closed(Instant now);
+  void handle_timeout(Instant now);
+
+  void setup(std::vector<StreamSetup> streams, Instant now);
+  void play(PlayOptions options, Instant now);
+  void record(Instant now);
+  void pause(Instant now);
+  void teardown(Instant now);
+  std::uint64_t get_parameter(std::string content_type, std::string body, Instant now);
+  std::uint64_t set_parameter(std::string content_type, std::string body, Instant now);
+
+  std::optional<std::string> poll_transmit();
+  std::optional<Event> poll_event();
+  std::optional<Instant> poll_timeout() const;
+
+  SessionState state() const;
+  const std::string& session_id() const;
+  const Url& url() const;  // current URL (after redirects)
+  const SessionStats& stats() const;
+  bool server_supports(Method m) const;  // from the Public header, once known
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes the 4-byte interleaved frame header "$" channel length (RFC 2326 §10.12) for `length` <= 65535.
+void write_interleaved_header(std::uint8_t channel, std::uint16_t length, std::uint8_t out[4]);
+
+}  // namespace rtsp2::core

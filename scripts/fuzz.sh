@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target over its seed corpus plus a fixed number of generated inputs.
+#   scripts/fuzz.sh [RUNS]     (default 10000 runs per target)
+# Builds with clang in build-fuzz/. Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10000}
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang CXX=clang++ meson setup build-fuzz -Dfuzzing=true -Dtests=disabled -Dexamples=disabled \
+    -Dbench=disabled -Db_lundef=false >/dev/null
+fi
+ninja -C build-fuzz >/dev/null
+status=0
+for exe in build-fuzz/tests/fuzz/fuzz_*; do
+  [ -f "$exe" ] && [ -x "$exe" ] || continue
+  name=$(basename "$exe"); name=${name#fuzz_}
+  work=$(mktemp -d)
+  # A scratch corpus so that the committed seeds are never rewritten.
+  cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
+  if "$exe" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 -timeout=10 -print_final_stats=0 \
+      -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+    echo "fuzz $name: $runs runs, no finding"
+  else
+    echo "fuzz $name: FINDING (log below)"; tail -40 "$work.log"; status=1
+  fi
+  rm -rf "$work" "$work.log"
+done
+exit $status

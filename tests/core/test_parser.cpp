@@ -1,0 +1,18 @@
+#include "parser.hpp"
+
+#include "../common/check.hpp"
+
+GST_START_TEST(test_placeholder) {
+  fail_unless(true);
+}
+GST_END_TEST;
+
+static Suite* parser_suite() {
+  Suite* s = suite_create("parser");
+  TCase* tc = tcase_create("general");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_placeholder);
+  return s;
+}
+
+GST_CHECK_MAIN(parser);
