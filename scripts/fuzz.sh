@@ -11,8 +11,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 ninja -C build-fuzz >/dev/null
 status=0
-for exe in build-fuzz/tests/fuzz/fuzz_*; do
-  [ -f "$exe" ] && [ -x "$exe" ] || continue
+for exe in $(find build-fuzz/tests/fuzz -name "fuzz_*" -type f -perm -u+x | sort); do
   name=$(basename "$exe"); name=${name#fuzz_}
   work=$(mktemp -d)
   # A scratch corpus so that the committed seeds are never rewritten.
