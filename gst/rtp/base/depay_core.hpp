@@ -18,6 +18,8 @@
 
 namespace rtsp2::rtp {
 
+using Bytes = std::span<const std::uint8_t>;
+
 // One RTP packet as a format sees it: the header fields it needs and the payload (CSRCs, header extension
 // and padding are already removed and length checked by gst_rtp_buffer_map).
 struct RtpPacket {

@@ -3,7 +3,7 @@
 
 Real streams come from gst-launch-1.0 (encoder ! payloader ! rtpstreampay ! filesink: RFC 4571 framing,
 a 2-byte length per packet); hand-made packets cover the edge cases. Output format: see depay_fuzz.hpp.
-    tests/fuzz/rtp/make_seeds.py      (run from anywhere; needs the Debian GStreamer plugins)
+    tests/fuzz/rtp/make_seeds.py [BUILD_DIR]   (default build/; our payloaders are loaded from BUILD_DIR/gst/rtp)
 """
 import os
 import struct
@@ -13,7 +13,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
-MAX_SEED = 8000  # scripts/fuzz.sh runs with -max_len=8192
+MAX_SEED = 8000
+BUILD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "build")  # scripts/fuzz.sh runs with -max_len=8192
 
 
 def rtp(seq, ts, payload, marker=False, pt=96, ssrc=0x11223344, csrc=(), ext=None, padding=0):
@@ -38,11 +39,15 @@ def seed(selector, packets, flags=None):
 
 
 def gst_stream(pipeline):
-    """Runs `pipeline ! rtpstreampay ! filesink` and returns the RTP packets."""
+    """Runs `pipeline ! rtpstreampay ! filesink` and returns the RTP packets.
+
+    The payloader (last element) gets fixed ssrc/seqnum/timestamp offsets so that seeds are reproducible."""
+    pipeline += " ssrc=287454020 seqnum-offset=65530 timestamp-offset=4294960000"
     with tempfile.NamedTemporaryFile(suffix=".bin") as tmp:
         cmd = ["gst-launch-1.0", "-q"] + pipeline.split() + ["!", "rtpstreampay", "!", "filesink",
                                                                "location=" + tmp.name]
-        subprocess.run(cmd, check=True)
+        env = dict(os.environ, GST_PLUGIN_PATH_1_0=os.path.join(BUILD, "gst", "rtp"))
+        subprocess.run(cmd, check=True, env=env)
         data = open(tmp.name, "rb").read()
     packets, i = [], 0
     while i + 2 <= len(data):
@@ -113,8 +118,40 @@ def h264_seeds():
     write("rtph264depay2", seeds)
 
 
+def mp4g_seeds():
+    audio = "audiotestsrc num-buffers=12 wave=white-noise samplesperbuffer=1024 ! " \
+            "audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=64000"
+    seeds = []
+    for pay in ("rtpmp4gpay", "rtpmp4gpay2 max-ptime=100000000", "rtpmp4gpay2 mtu=150"):
+        seeds += chunks(gst_stream(audio + " ! " + pay), 0x00)
+
+    def hbr(sizes, data, index=0, delta=0):
+        bits, value = 0, 0
+        for i, n in enumerate(sizes):
+            value = (value << 16) | (n << 3) | (index if i == 0 else delta)
+            bits += 16
+        return struct.pack("!H", bits) + value.to_bytes(bits // 8, "big") + data
+
+    a, big = bytes(range(100)), bytes(range(256)) + bytes(44)
+    edge = [
+        [rtp(1, 0, hbr([100, 100], a + a), True)],                                       # two AUs
+        [rtp(1, 0, hbr([300], big[:100])), rtp(2, 0, hbr([300], big[100:200])),
+         rtp(3, 0, hbr([300], big[200:]), True)],                                        # fragments
+        [rtp(1, 0, hbr([300], big[:100])), rtp(3, 0, hbr([300], big[200:]), True)],     # lost fragment
+        [rtp(1, 0, hbr([100, 60], a, 0, 1), True)],                                      # interleaved
+        [rtp(1, 0, b"\x01\x00\x00", True), rtp(2, 1024, b"", True)],                    # bad header length
+        [rtp(65535, 0, hbr([100], a), True), rtp(0, 1024, hbr([100], a), True)],         # seq wrap
+    ]
+    for e in edge:
+        seeds.append(seed(0x00, e))
+    seeds.append(seed(0x02, [rtp(1, 0, b"\x00\x40" + bytes(8) + bytes(range(40)), True)]))  # generic
+    seeds.append(seed(0x03, [rtp(1, 0, bytes(range(12)), True)]))                         # constant size
+    write("rtpmp4gdepay2", seeds)
+
+
 def main():
     h264_seeds()
+    mp4g_seeds()
     return 0
 
 
