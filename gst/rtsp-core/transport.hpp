@@ -3,8 +3,8 @@
 //   Transport: RTP/AVP;unicast;client_port=5000-5001,RTP/AVP/TCP;unicast;interleaved=0-1
 //              └──────────── alternative 1 ─────────┘ └──────────── alternative 2 ────────┘
 //
-// A client's request may list several comma-separated alternatives in order of preference; a server's response
-// names the one it chose. Unknown parameters are kept (in `extra`) and written back unchanged.
+// A client's request may list several comma-separated alternatives in order of preference; a server's
+// response names the one it chose. Unknown parameters are kept (in `extra`) and written back unchanged.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +38,8 @@ struct TransportSpec {
   std::optional<PortRange> port;         // multicast port pair
   std::optional<PortRange> interleaved;  // channel pair, 0..255
   std::optional<std::uint8_t> ttl;
-  std::optional<std::uint32_t> ssrc;     // hex on the wire
-  std::optional<TransportMode> mode;     // PLAY / RECORD, case-insensitive, quotes tolerated
+  std::optional<std::uint32_t> ssrc;  // hex on the wire
+  std::optional<TransportMode> mode;  // PLAY / RECORD, case-insensitive, quotes tolerated
   bool append = false;
   std::vector<std::pair<std::string, std::string>> extra;  // unknown parameters, value may be empty
 

@@ -1,10 +1,35 @@
+// Round-trip invariant: whatever parse_url accepts, its written forms parse back to the same Url (without the
+// credentials for to_string()). resolve_control must return either nothing or a URL that parses.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <string_view>
 
 #include "url.hpp"
 
+using namespace rtsp2::core;
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  (void)data;
-  (void)size;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (const auto u = parse_url(text)) {
+    const auto again = parse_url(u->to_string_with_credentials());
+    if (!again || !(*again == *u)) std::abort();
+    auto plain = *u;
+    plain.user.clear();
+    plain.password.clear();
+    plain.has_credentials = false;
+    const auto without = parse_url(u->to_string());
+    if (!without || !(*without == plain)) std::abort();
+  }
+  // Split the input at the first newline into base and control.
+  const std::size_t nl = text.find('\n');
+  if (nl != std::string_view::npos) {
+    if (const auto r = resolve_control(text.substr(0, nl), text.substr(nl + 1))) {
+      if (!parse_url(*r)) std::abort();
+    }
+  }
+  bool ok = false;
+  const std::string decoded = percent_decode(percent_encode_userinfo(text), &ok);
+  if (!ok || decoded != text) std::abort();
   return 0;
 }
