@@ -1,0 +1,317 @@
+#include "media_transport.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <charconv>
+#include <vector>
+
+namespace rtsp2 {
+
+GST_DEBUG_CATEGORY_STATIC(media_debug);
+#define GST_CAT_DEFAULT media_debug
+
+namespace {
+
+void init_debug() {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(media_debug, "rtsp2media", 0, "rtsp2 UDP media sockets");
+    g_once_init_leave(&once, 1);
+  }
+}
+
+// Packets read per g_socket_receive_messages call, and calls per wake-up before yielding to the context.
+constexpr int kBatch = 32;
+constexpr int kRoundsPerWake = 8;
+constexpr gsize kInitialPacketSize = 2048;
+constexpr gsize kMaxPacketSize = 65536;
+
+bool parse_u16(std::string_view s, std::uint16_t* out) {
+  if (s.empty() || s.size() > 5) return false;
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v > 65535) return false;
+  *out = std::uint16_t(v);
+  return true;
+}
+
+GObjectPtr<GSocket> new_udp_socket(GSocketFamily family, std::string* error) {
+  ErrorOut err;
+  GSocket* s = g_socket_new(family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, err.out());
+  if (s == nullptr) {
+    if (error) *error = err.message();
+    return {};
+  }
+  g_socket_set_blocking(s, FALSE);
+  return GObjectPtr<GSocket>(s);
+}
+
+bool bind_port(GSocket* socket, GInetAddress* address, std::uint16_t port, bool reuse, std::string* error) {
+  GObjectPtr<GSocketAddress> sa(g_inet_socket_address_new(address, port));
+  ErrorOut err;
+  if (!g_socket_bind(socket, sa.get(), reuse ? TRUE : FALSE, err.out())) {
+    if (error) *error = err.message();
+    return false;
+  }
+  return true;
+}
+
+std::uint16_t local_port(GSocket* socket) {
+  GObjectPtr<GSocketAddress> sa(g_socket_get_local_address(socket, nullptr));
+  if (!sa || !G_IS_INET_SOCKET_ADDRESS(sa.get())) return 0;
+  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(sa.get()));
+}
+
+}  // namespace
+
+std::optional<PortPairRange> parse_port_range(std::string_view text) {
+  auto dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  PortPairRange r;
+  if (!parse_u16(text.substr(0, dash), &r.first) || !parse_u16(text.substr(dash + 1), &r.last))
+    return std::nullopt;
+  if (r.first == 0 || r.last < r.first) return std::nullopt;
+  return r;
+}
+
+// Reads one socket in batches into pooled buffers.
+struct UdpPair::Receiver {
+  GSocket* socket = nullptr;
+  MediaChannel channel = MediaChannel::Rtp;
+  PacketsCallback on_packets;
+  AttachedSourcePtr source;
+  GstObjectPtr<GstBufferPool> pool;
+  gsize packet_size = kInitialPacketSize;
+  std::vector<BufferPtr> spare;  // acquired from the pool, not yet filled
+  UdpStats stats;
+
+  ~Receiver() {
+    spare.clear();
+    if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
+  }
+
+  void make_pool() {
+    spare.clear();
+    if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
+    pool.reset(gst_buffer_pool_new());
+    GstStructure* config = gst_buffer_pool_get_config(pool.get());
+    gst_buffer_pool_config_set_params(config, nullptr, guint(packet_size), kBatch, 0);
+    gst_buffer_pool_set_config(pool.get(), config);
+    gst_buffer_pool_set_active(pool.get(), TRUE);
+  }
+
+  bool refill() {
+    while (spare.size() < std::size_t(kBatch)) {
+      GstBuffer* b = nullptr;
+      if (gst_buffer_pool_acquire_buffer(pool.get(), &b, nullptr) != GST_FLOW_OK || b == nullptr)
+        return false;
+      spare.emplace_back(b);
+    }
+    return true;
+  }
+
+  gboolean on_readable() {
+    bool grow = false;
+    for (int round = 0; round < kRoundsPerWake; ++round) {
+      if (!refill()) break;
+      std::array<GInputMessage, kBatch> msgs{};
+      std::array<GInputVector, kBatch> vecs{};
+      std::array<GstMapInfo, kBatch> maps{};
+      for (int i = 0; i < kBatch; ++i) {
+        gst_buffer_map(spare[std::size_t(i)].get(), &maps[std::size_t(i)], GST_MAP_WRITE);
+        vecs[std::size_t(i)] = GInputVector{maps[std::size_t(i)].data, maps[std::size_t(i)].size};
+        msgs[std::size_t(i)].vectors = &vecs[std::size_t(i)];
+        msgs[std::size_t(i)].num_vectors = 1;
+      }
+      ErrorOut err;
+      gint n = g_socket_receive_messages(socket, msgs.data(), kBatch, 0, nullptr, err.out());
+      for (int i = 0; i < kBatch; ++i) gst_buffer_unmap(spare[std::size_t(i)].get(), &maps[std::size_t(i)]);
+      if (n < 0) {
+        if (!g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+          // ICMP errors and the like: one bad datagram must not stop the stream.
+          if (stats.errors++ == 0) GST_WARNING("UDP receive error: %s", err.message());
+        }
+        break;
+      }
+      BufferListPtr list(gst_buffer_list_new_sized(guint(n)));
+      std::size_t kept = 0;
+      for (int i = 0; i < n; ++i) {
+        auto& m = msgs[std::size_t(i)];
+        auto& b = spare[std::size_t(i)];
+        if ((m.flags & MSG_TRUNC) != 0 || m.bytes_received > packet_size) {
+          if (stats.truncated++ == 0)
+            GST_WARNING("datagram larger than %zu bytes dropped", std::size_t(packet_size));
+          grow = true;
+          spare[kept++] = std::move(b);
+          continue;
+        }
+        gst_buffer_set_size(b.get(), gssize(m.bytes_received));
+        stats.bytes += m.bytes_received;
+        ++stats.packets;
+        gst_buffer_list_add(list.get(), b.release());
+      }
+      for (std::size_t i = std::size_t(n); i < spare.size(); ++i) spare[kept++] = std::move(spare[i]);
+      spare.resize(kept);
+      if (gst_buffer_list_length(list.get()) > 0 && on_packets) on_packets(channel, std::move(list));
+      if (n < kBatch) break;
+    }
+    if (grow && packet_size < kMaxPacketSize) {
+      packet_size = std::min(kMaxPacketSize, packet_size * 4);
+      make_pool();
+    }
+    return G_SOURCE_CONTINUE;
+  }
+};
+
+std::unique_ptr<UdpPair> UdpPair::bind_unicast(const UdpBindOptions& options, std::string* error) {
+  init_debug();
+  const GSocketFamily family = options.ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
+  GObjectPtr<GInetAddress> any(g_inet_address_new_any(family));
+  std::string last_error = "no port pair available";
+
+  auto try_pair = [&](std::uint16_t rtp_port) -> std::unique_ptr<UdpPair> {
+    auto rtp = new_udp_socket(family, &last_error);
+    auto rtcp = new_udp_socket(family, &last_error);
+    if (!rtp || !rtcp) return nullptr;
+    if (!bind_port(rtp.get(), any.get(), rtp_port, false, &last_error)) return nullptr;
+    const std::uint16_t bound = local_port(rtp.get());
+    if (bound % 2 != 0 || bound == 65535) return nullptr;
+    if (!bind_port(rtcp.get(), any.get(), std::uint16_t(bound + 1), false, &last_error)) return nullptr;
+    std::unique_ptr<UdpPair> pair(new UdpPair());
+    pair->rtp_ = std::move(rtp);
+    pair->rtcp_ = std::move(rtcp);
+    pair->rtp_port_ = bound;
+    pair->rtcp_port_ = std::uint16_t(bound + 1);
+    return pair;
+  };
+
+  std::unique_ptr<UdpPair> pair;
+  if (options.port_range) {
+    unsigned p = options.port_range->first + (options.port_range->first % 2);
+    for (; !pair && p + 1 <= options.port_range->last; p += 2) pair = try_pair(std::uint16_t(p));
+  } else {
+    for (int i = 0; !pair && i <= options.retries; ++i) {
+      // Ask for any port; an odd one is tried again as the even port after it.
+      auto probe = new_udp_socket(family, &last_error);
+      if (!probe || !bind_port(probe.get(), any.get(), 0, false, &last_error)) break;
+      std::uint16_t port = local_port(probe.get());
+      if (port % 2 == 0) {
+        probe.reset();  // release it for try_pair; a race with another binder just costs one retry
+        pair = try_pair(port);
+      } else if (port < 65534) {
+        pair = try_pair(std::uint16_t(port + 1));
+      }
+    }
+  }
+  if (!pair) {
+    if (error) *error = last_error;
+    return nullptr;
+  }
+  if (options.receive_buffer_size > 0) {
+    for (GSocket* s : {pair->rtp_.get(), pair->rtcp_.get()}) {
+      g_socket_set_option(s, SOL_SOCKET, SO_RCVBUF, options.receive_buffer_size, nullptr);
+    }
+  }
+  GST_DEBUG("bound UDP pair %u-%u", pair->rtp_port_, pair->rtcp_port_);
+  return pair;
+}
+
+std::unique_ptr<UdpPair> UdpPair::bind_multicast(std::string_view group, std::uint16_t rtp_port,
+                                                 std::uint16_t rtcp_port, std::string_view iface,
+                                                 std::string* error) {
+  init_debug();
+  GObjectPtr<GInetAddress> address(g_inet_address_new_from_string(std::string(group).c_str()));
+  if (!address || !g_inet_address_get_is_multicast(address.get())) {
+    if (error) *error = "not a multicast address: " + std::string(group);
+    return nullptr;
+  }
+  const GSocketFamily family = g_inet_address_get_family(address.get());
+  std::unique_ptr<UdpPair> pair(new UdpPair());
+  const std::string iface_name(iface);
+  for (auto [slot, port] : {std::pair{&pair->rtp_, rtp_port}, std::pair{&pair->rtcp_, rtcp_port}}) {
+    auto s = new_udp_socket(family, error);
+    if (!s) return nullptr;
+    // Bound to the group address so that only that group's datagrams arrive; other receivers may share it.
+    if (!bind_port(s.get(), address.get(), port, true, error)) return nullptr;
+    ErrorOut err;
+    if (!g_socket_join_multicast_group(s.get(), address.get(), FALSE,
+                                       iface_name.empty() ? nullptr : iface_name.c_str(), err.out())) {
+      if (error) *error = err.message();
+      return nullptr;
+    }
+    *slot = std::move(s);
+  }
+  pair->rtp_port_ = rtp_port;
+  pair->rtcp_port_ = rtcp_port;
+  return pair;
+}
+
+UdpPair::~UdpPair() {
+  stop_receive();
+  for (GSocket* s : {rtp_.get(), rtcp_.get()}) {
+    if (s != nullptr) g_socket_close(s, nullptr);
+  }
+}
+
+void UdpPair::set_peer(GInetAddress* address, std::uint16_t rtp_port, std::uint16_t rtcp_port) {
+  peer_rtp_.reset(g_inet_socket_address_new(address, rtp_port));
+  peer_rtcp_.reset(g_inet_socket_address_new(address, rtcp_port));
+}
+
+bool UdpPair::send(MediaChannel channel, GstBuffer* buffer) {
+  GSocketAddress* to = channel == MediaChannel::Rtp ? peer_rtp_.get() : peer_rtcp_.get();
+  GSocket* s = socket(channel);
+  if (to == nullptr || s == nullptr) return false;
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return false;
+  gssize n = g_socket_send_to(s, to, reinterpret_cast<const gchar*>(map.data), map.size, nullptr, nullptr);
+  gst_buffer_unmap(buffer, &map);
+  return n == gssize(map.size);
+}
+
+void UdpPair::send_nat_dummies() {
+  if (!has_peer()) return;
+  // Version 2, no payload: servers drop it, NATs learn the mapping.
+  static const std::uint8_t rtp_dummy[12] = {0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  // An RTCP receiver report with no report blocks (V=2, PT=201, length 1 word, SSRC 0).
+  static const std::uint8_t rtcp_dummy[8] = {0x80, 201, 0, 1, 0, 0, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    g_socket_send_to(rtp_.get(), peer_rtp_.get(), reinterpret_cast<const gchar*>(rtp_dummy), sizeof rtp_dummy,
+                     nullptr, nullptr);
+  }
+  g_socket_send_to(rtcp_.get(), peer_rtcp_.get(), reinterpret_cast<const gchar*>(rtcp_dummy),
+                   sizeof rtcp_dummy, nullptr, nullptr);
+}
+
+void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets) {
+  stop_receive();
+  for (auto [slot, channel] :
+       {std::pair{&rtp_receiver_, MediaChannel::Rtp}, std::pair{&rtcp_receiver_, MediaChannel::Rtcp}}) {
+    auto r = std::make_unique<Receiver>();
+    r->socket = socket(channel);
+    r->channel = channel;
+    r->on_packets = on_packets;
+    r->make_pool();
+    GSource* src = g_socket_create_source(r->socket, G_IO_IN, nullptr);
+    g_source_set_callback(src, G_SOURCE_FUNC(+[](GSocket*, GIOCondition, gpointer d) -> gboolean {
+                            return static_cast<Receiver*>(d)->on_readable();
+                          }),
+                          r.get(), nullptr);
+    g_source_attach(src, context);
+    r->source.reset(src);
+    *slot = std::move(r);
+  }
+}
+
+void UdpPair::stop_receive() {
+  rtp_receiver_.reset();
+  rtcp_receiver_.reset();
+}
+
+UdpStats UdpPair::stats(MediaChannel c) const {
+  const auto& r = c == MediaChannel::Rtp ? rtp_receiver_ : rtcp_receiver_;
+  return r ? r->stats : UdpStats{};
+}
+
+}  // namespace rtsp2

@@ -1,0 +1,91 @@
+// UDP media sockets: one RTP/RTCP pair per stream, bound before SETUP so that client_port names real ports.
+//
+//   UdpPair::bind_unicast(port-range or ephemeral)  → rtp_port() even, rtcp_port() = rtp_port() + 1
+//   UdpPair::bind_multicast(group, ports, iface)     → joined on the interface
+//   set_peer(server address, server_port pair)       → send_rtcp() / send_nat_dummies() go there
+//   start_receive(context, on_packets)               → batches read with g_socket_receive_messages into
+//                                                      buffers from a pool, handed over as one GstBufferList
+//
+// Element-neutral (rtspsrc2 receives, rtspsink2 sends). Receiving and sending run on the thread of the
+// context given to start_receive(); send_*() may be called from any thread (GSocket sends are thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "gst_ptr.hpp"
+
+namespace rtsp2 {
+
+enum class MediaChannel { Rtp, Rtcp };
+
+struct PortPairRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+};
+// rtspsrc's port-range syntax "3000-3005"; nullopt for anything else (empty, reversed, > 65535, junk).
+std::optional<PortPairRange> parse_port_range(std::string_view text);
+
+struct UdpBindOptions {
+  bool ipv6 = false;                        // family of the server address
+  std::optional<PortPairRange> port_range;  // nullopt: ephemeral ports
+  int retries = 20;                         // ephemeral pairs tried before giving up (rtspsrc's "retry")
+  int receive_buffer_size = 512 * 1024;     // SO_RCVBUF (rtspsrc's udp-buffer-size default); 0 = leave it
+};
+
+struct UdpStats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t truncated = 0;  // datagrams larger than the buffers (dropped; the buffers grow after one)
+  std::uint64_t errors = 0;
+};
+
+class UdpPair {
+ public:
+  using PacketsCallback = std::function<void(MediaChannel, BufferListPtr)>;
+
+  static std::unique_ptr<UdpPair> bind_unicast(const UdpBindOptions& options, std::string* error);
+  static std::unique_ptr<UdpPair> bind_multicast(std::string_view group, std::uint16_t rtp_port,
+                                                 std::uint16_t rtcp_port, std::string_view iface,
+                                                 std::string* error);
+  ~UdpPair();
+  UdpPair(const UdpPair&) = delete;
+  UdpPair& operator=(const UdpPair&) = delete;
+
+  std::uint16_t rtp_port() const { return rtp_port_; }
+  std::uint16_t rtcp_port() const { return rtcp_port_; }
+  GSocket* socket(MediaChannel c) const { return c == MediaChannel::Rtp ? rtp_.get() : rtcp_.get(); }
+
+  void set_peer(GInetAddress* address, std::uint16_t rtp_port, std::uint16_t rtcp_port);
+  bool has_peer() const { return peer_rtp_ != nullptr; }
+  // Sends one datagram to the peer's port of that channel; false when there is no peer or sending failed.
+  bool send(MediaChannel channel, GstBuffer* buffer);
+  // rtspsrc's nat-method=dummy: two RTP header-only packets to the server's RTP port and an empty RTCP RR to
+  // its RTCP port, so that a NAT on the way opens the return path before the server starts sending.
+  void send_nat_dummies();
+
+  // Starts reading both sockets on `context`. Buffers carry no timestamps: the consumer stamps them.
+  void start_receive(GMainContext* context, PacketsCallback on_packets);
+  void stop_receive();
+  UdpStats stats(MediaChannel c) const;
+
+ private:
+  UdpPair() = default;
+  struct Receiver;
+
+  GObjectPtr<GSocket> rtp_;
+  GObjectPtr<GSocket> rtcp_;
+  std::uint16_t rtp_port_ = 0;
+  std::uint16_t rtcp_port_ = 0;
+  GObjectPtr<GSocketAddress> peer_rtp_;
+  GObjectPtr<GSocketAddress> peer_rtcp_;
+  std::unique_ptr<Receiver> rtp_receiver_;
+  std::unique_ptr<Receiver> rtcp_receiver_;
+};
+
+}  // namespace rtsp2

@@ -1,0 +1,133 @@
+#include "worker.hpp"
+
+namespace rtsp2 {
+
+namespace {
+
+// A source with neither prepare nor check: it becomes ready through g_source_set_ready_time only, which is
+// safe to call from any thread (it wakes the context).
+GSourceFuncs wake_funcs = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+
+}  // namespace
+
+WorkerLoop::WorkerLoop(std::string name)
+    : name_(std::move(name)), context_(g_main_context_new()), loop_(g_main_loop_new(context_.get(), FALSE)) {
+  wake_funcs.dispatch = &WorkerLoop::dispatch_wake;
+  GSource* src = g_source_new(&wake_funcs, sizeof(GSource));
+  g_source_set_callback(src, nullptr, this, nullptr);
+  g_source_set_ready_time(src, -1);
+  g_source_set_name(src, "rtsp2-worker-wake");
+  g_source_attach(src, context_.get());
+  wake_source_.reset(src);
+}
+
+WorkerLoop::~WorkerLoop() {
+  // Subclasses stop() in their own destructor, while run_pending() is still theirs to call.
+  if (thread_.joinable()) {
+    g_critical("WorkerLoop %s destroyed while running", name_.c_str());
+  }
+}
+
+gboolean WorkerLoop::dispatch_wake(GSource* source, GSourceFunc, gpointer data) {
+  auto* self = static_cast<WorkerLoop*>(data);
+  g_source_set_ready_time(source, -1);
+  self->run_pending();
+  bool quit = false;
+  {
+    std::lock_guard lock(self->mutex_);
+    quit = self->stop_requested_;
+  }
+  if (quit) g_main_loop_quit(self->loop_.get());
+  return G_SOURCE_CONTINUE;
+}
+
+void WorkerLoop::wake() {
+  g_source_set_ready_time(wake_source_.get(), 0);
+}
+
+void WorkerLoop::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stop_requested_ = false;
+  thread_ = std::thread([this] { thread_main(); });
+  thread_id_ = thread_.get_id();
+  // Commands queued while stopped run as soon as the loop turns.
+  g_source_set_ready_time(wake_source_.get(), 0);
+}
+
+void WorkerLoop::thread_main() {
+  {
+    // start() holds the lock until thread_id_ names this thread.
+    std::lock_guard lock(mutex_);
+  }
+  // GIO async operations started on this thread call back on this context.
+  g_main_context_push_thread_default(context_.get());
+  g_main_loop_run(loop_.get());
+  // Run what may have been queued between the last dispatch and the quit.
+  run_pending();
+  g_main_context_pop_thread_default(context_.get());
+}
+
+void WorkerLoop::stop() {
+  std::thread thread;
+  {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) return;
+    if (std::this_thread::get_id() == thread_id_) {
+      g_critical("WorkerLoop %s: stop() called from its own thread", name_.c_str());
+      return;
+    }
+    stop_requested_ = true;
+    thread = std::move(thread_);
+  }
+  wake();
+  thread.join();
+  std::lock_guard lock(mutex_);
+  thread_id_ = std::thread::id();
+}
+
+bool WorkerLoop::running() const {
+  std::lock_guard lock(mutex_);
+  return thread_.joinable();
+}
+
+namespace {
+GSourceFuncs timer_funcs = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+}
+
+Timer::Timer(GMainContext* context, std::function<void()> callback) : callback_(std::move(callback)) {
+  timer_funcs.dispatch = &Timer::dispatch;
+  GSource* src = g_source_new(&timer_funcs, sizeof(GSource));
+  g_source_set_callback(src, nullptr, this, nullptr);
+  g_source_set_ready_time(src, -1);
+  g_source_set_name(src, "rtsp2-timer");
+  g_source_attach(src, context);
+  source_.reset(src);
+}
+
+Timer::~Timer() = default;
+
+gboolean Timer::dispatch(GSource* source, GSourceFunc, gpointer data) {
+  auto* self = static_cast<Timer*>(data);
+  g_source_set_ready_time(source, -1);
+  self->armed_ = false;
+  // The callback may re-arm or even destroy the timer's owner; touch nothing after it.
+  auto cb = self->callback_;
+  cb();
+  return G_SOURCE_CONTINUE;
+}
+
+void Timer::arm_at(SteadyClock::time_point deadline) {
+  // Both clocks are CLOCK_MONOTONIC on Linux, but convert through "now" so that nothing depends on it.
+  const auto delta = std::chrono::duration_cast<std::chrono::microseconds>(deadline - SteadyClock::now());
+  gint64 ready = g_get_monotonic_time() + std::max<gint64>(0, delta.count());
+  g_source_set_ready_time(source_.get(), ready);
+  armed_ = true;
+}
+
+void Timer::disarm() {
+  g_source_set_ready_time(source_.get(), -1);
+  armed_ = false;
+}
+
+}  // namespace rtsp2

@@ -1,0 +1,648 @@
+// The I/O layer under rtspsrc2/rtspsink2: worker command queue and timers, control connection (TCP, TLS,
+// failures), UDP port pairs and batched receive. Peers are plain GIO sockets on 127.0.0.1 in a helper thread.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control_connection.hpp"
+#include "gst_ptr.hpp"
+#include "media_transport.hpp"
+#include "worker.hpp"
+
+#include "../common/check.hpp"
+
+using namespace rtsp2;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Iterates `ctx` on this thread until `done()` or the deadline; returns done().
+bool run_until(GMainContext* ctx, const std::function<bool()>& done,
+               std::chrono::milliseconds limit = 5000ms) {
+  const auto deadline = SteadyClock::now() + limit;
+  Timer wake(ctx, [] {});
+  while (!done() && SteadyClock::now() < deadline) {
+    wake.arm_at(deadline);
+    g_main_context_iteration(ctx, TRUE);
+  }
+  return done();
+}
+
+// A context owned by the test thread for the duration of one test.
+struct TestContext {
+  MainContextPtr ctx{g_main_context_new()};
+  TestContext() { g_main_context_push_thread_default(ctx.get()); }
+  ~TestContext() {
+    while (g_main_context_iteration(ctx.get(), FALSE)) {
+    }
+    g_main_context_pop_thread_default(ctx.get());
+  }
+  GMainContext* get() const { return ctx.get(); }
+};
+
+// A TCP listener on 127.0.0.1 with an ephemeral port; serve() runs `script` on the first accepted connection
+// in a thread (blocking sockets).
+struct TcpPeer {
+  GObjectPtr<GSocket> listener;
+  std::uint16_t port = 0;
+  std::thread thread;
+
+  TcpPeer() {
+    listener.reset(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
+    GObjectPtr<GInetAddress> lo(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+    GObjectPtr<GSocketAddress> sa(g_inet_socket_address_new(lo.get(), 0));
+    fail_unless(g_socket_bind(listener.get(), sa.get(), TRUE, nullptr));
+    fail_unless(g_socket_listen(listener.get(), nullptr));
+    GObjectPtr<GSocketAddress> bound(g_socket_get_local_address(listener.get(), nullptr));
+    port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
+  }
+  void serve(std::function<void(GSocket*)> script) {
+    thread = std::thread([this, script = std::move(script)] {
+      GObjectPtr<GSocket> c(g_socket_accept(listener.get(), nullptr, nullptr));
+      if (c) script(c.get());
+    });
+  }
+  ~TcpPeer() {
+    if (thread.joinable()) thread.join();
+  }
+};
+
+std::string read_exactly(GSocket* s, std::size_t n) {
+  std::string out;
+  while (out.size() < n) {
+    char buf[4096];
+    gssize r = g_socket_receive(s, buf, std::min(sizeof buf, n - out.size()), nullptr, nullptr);
+    if (r <= 0) break;
+    out.append(buf, std::size_t(r));
+  }
+  return out;
+}
+
+// Self-signed EC certificate for CN=localhost, SAN DNS:localhost, IP:127.0.0.1, valid until 2126.
+const char* kCertPem = R"(-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUZIltpafk/mTblTnGipeB+Bhvt+cwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE5MzU1NloYDzIxMjYxMTAx
+MTkzNTU2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAT3bvsZBzQ+h8CV4yUFlE2AS11ruT1MWDK77AY+M9KLwbNqSYZOth82
+f/KM5dtxCgrNHfOR9+Qua3zBMg9/0nYto28wbTAdBgNVHQ4EFgQUbvDyUQaDJQbL
+cLo1ReXrBjGUJNQwHwYDVR0jBBgwFoAUbvDyUQaDJQbLcLo1ReXrBjGUJNQwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+zj0EAwIDSAAwRQIhAIAUVZo3kIrcr0HGusV3YrOUiFdcuThYiRTSrR7Q3QitAiA3
+Gny9oBOHHFzl6b3vKFikHd1if+mveSApxuH52qBrGA==
+-----END CERTIFICATE-----
+)";
+const char* kKeyPem = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqRtiFoAc38a6CW8W
+hryVml7iaA/uSQYjYaHxyzgzJtyhRANCAAT3bvsZBzQ+h8CV4yUFlE2AS11ruT1M
+WDK77AY+M9KLwbNqSYZOth82f/KM5dtxCgrNHfOR9+Qua3zBMg9/0nYt
+-----END PRIVATE KEY-----
+)";
+
+// Records what a ControlConnection reports.
+struct Recorder {
+  bool connected = false;
+  std::string data;
+  std::optional<ConnectionFailure> failure;
+  ControlConnection::Callbacks callbacks() {
+    return {[this] { connected = true; },
+            [this](std::span<const std::uint8_t> b) {
+              data.append(reinterpret_cast<const char*>(b.data()), b.size());
+            },
+            [this](const ConnectionFailure& f) { failure = f; }};
+  }
+};
+
+ControlConnectionConfig local_config(std::uint16_t port) {
+  ControlConnectionConfig c;
+  c.host = "127.0.0.1";
+  c.port = port;
+  c.connect_timeout = 5s;
+  return c;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- worker
+
+GST_START_TEST(test_worker_runs_commands_in_order) {
+  std::vector<int> seen;
+  std::mutex m;
+  Worker<int> w("t", [&](int& c) {
+    std::lock_guard l(m);
+    seen.push_back(c);
+  });
+  // Pushed before start: kept, not dropped.
+  for (int i = 0; i < 10; ++i) w.push(i);
+  w.start();
+  for (int i = 10; i < 1000; ++i) w.push(i);
+  w.stop();  // runs everything pushed before it
+  fail_unless_equals_int(int(seen.size()), 1000);
+  for (int i = 0; i < 1000; ++i) fail_unless_equals_int(seen[std::size_t(i)], i);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_worker_never_drops_under_contention) {
+  std::atomic<int> count{0};
+  Worker<int> w("t", [&](int&) { count.fetch_add(1); });
+  w.start();
+  std::vector<std::thread> pushers;
+  for (int t = 0; t < 4; ++t) {
+    pushers.emplace_back([&w] {
+      for (int i = 0; i < 2500; ++i) w.push(i);
+    });
+  }
+  for (auto& t : pushers) t.join();
+  w.stop();
+  fail_unless_equals_int(count.load(), 10000);
+  // Restartable, and commands pushed while stopped run on the next start.
+  w.push(1);
+  fail_unless_equals_int(count.load(), 10000);
+  w.start();
+  w.stop();
+  fail_unless_equals_int(count.load(), 10001);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_worker_commands_run_on_worker_thread) {
+  std::thread::id handler_thread;
+  bool in_worker = false;
+  Worker<int>* wp = nullptr;
+  Worker<int> w("t", [&](int&) {
+    handler_thread = std::this_thread::get_id();
+    in_worker = wp->in_worker_thread();
+  });
+  wp = &w;
+  w.start();
+  w.push(1);
+  w.stop();
+  fail_unless(handler_thread != std::this_thread::get_id());
+  fail_unless(in_worker);
+  fail_if(w.in_worker_thread());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_timer_fires_rearms_and_disarms) {
+  TestContext ctx;
+  int fired = 0;
+  Timer t(ctx.get(), [&] { ++fired; });
+  t.arm_in(10ms);
+  fail_unless(t.armed());
+  fail_unless(run_until(ctx.get(), [&] { return fired == 1; }));
+  fail_if(t.armed());
+  // Disarmed before its deadline: never fires.
+  Timer other(ctx.get(), [&] { fired += 100; });
+  other.arm_in(20ms);
+  other.disarm();
+  t.arm_in(60ms);
+  fail_unless(run_until(ctx.get(), [&] { return fired >= 2; }));
+  fail_unless_equals_int(fired, 2);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------- control connection
+
+GST_START_TEST(test_connection_exchanges_bytes_and_frames) {
+  TestContext ctx;
+  TcpPeer peer;
+  std::string peer_got;
+  peer.serve([&](GSocket* s) {
+    peer_got = read_exactly(s, 5 + 4 + 3);
+    const char reply[] = "RTSP/1.0 200 OK\r\n\r\n";
+    g_socket_send(s, reply, sizeof reply - 1, nullptr, nullptr);
+  });
+  Recorder rec;
+  ControlConnection conn(ctx.get(), rec.callbacks());
+  conn.connect(local_config(peer.port));
+  fail_unless(run_until(ctx.get(), [&] { return rec.connected || rec.failure; }));
+  fail_unless(rec.connected);
+  fail_unless(conn.is_connected());
+  fail_unless(conn.remote_address() != nullptr);
+  fail_unless_equals_int(g_inet_socket_address_get_port(conn.remote_address().get()), peer.port);
+  conn.send("hello");
+  const std::uint8_t payload[] = {1, 2, 3};
+  fail_unless(conn.send_interleaved(7, payload));
+  fail_unless(run_until(ctx.get(), [&] { return rec.data.size() >= 19 && rec.failure; }));
+  fail_unless_equals_string(rec.data.c_str(), "RTSP/1.0 200 OK\r\n\r\n");
+  // The peer closed after replying.
+  fail_unless(rec.failure->error == ConnectionError::Closed);
+  peer.thread.join();
+  fail_unless(peer_got == std::string("hello$\x07\x00\x03\x01\x02\x03", 12));
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connection_refused) {
+  TestContext ctx;
+  std::uint16_t port = 0;
+  {
+    TcpPeer closed;  // take a free port, then close it
+    port = closed.port;
+  }
+  Recorder rec;
+  ControlConnection conn(ctx.get(), rec.callbacks());
+  conn.connect(local_config(port));
+  fail_unless(run_until(ctx.get(), [&] { return rec.failure.has_value(); }));
+  fail_if(rec.connected);
+  fail_unless(rec.failure->error == ConnectionError::Refused, "got %s", to_string(rec.failure->error).data());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connection_unknown_host) {
+  TestContext ctx;
+  Recorder rec;
+  ControlConnection conn(ctx.get(), rec.callbacks());
+  auto cfg = local_config(554);
+  cfg.host = "no-such-host.invalid";  // RFC 6761: never resolves
+  conn.connect(std::move(cfg));
+  fail_unless(run_until(ctx.get(), [&] { return rec.failure.has_value(); }));
+  fail_unless(rec.failure->error == ConnectionError::HostNotFound, "got %s",
+              to_string(rec.failure->error).data());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connection_tls_handshake_timeout) {
+  TestContext ctx;
+  TcpPeer peer;  // accepts TCP and never says anything
+  std::atomic<bool> release{false};
+  peer.serve([&](GSocket* s) {
+    // Hold the connection open (reading) until the client gives up.
+    char buf[1024];
+    while (!release && g_socket_receive(s, buf, sizeof buf, nullptr, nullptr) > 0) {
+    }
+  });
+  Recorder rec;
+  ControlConnection conn(ctx.get(), rec.callbacks());
+  auto cfg = local_config(peer.port);
+  cfg.tls = true;
+  cfg.connect_timeout = 300ms;
+  const auto start = SteadyClock::now();
+  conn.connect(std::move(cfg));
+  fail_unless(run_until(ctx.get(), [&] { return rec.failure.has_value(); }));
+  fail_unless(rec.failure->error == ConnectionError::Timeout, "got %s", to_string(rec.failure->error).data());
+  fail_unless(SteadyClock::now() - start >= 300ms);
+  release = true;
+  conn.close();  // the peer's receive sees EOF
+}
+GST_END_TEST;
+
+namespace {
+// A TLS server on the peer thread: handshake with the test certificate, then echo once.
+void tls_echo(GSocket* s) {
+  GObjectPtr<GSocketConnection> base(g_socket_connection_factory_create_connection(s));
+  ErrorOut err;
+  GObjectPtr<GTlsCertificate> cert(
+      g_tls_certificate_new_from_pem((std::string(kCertPem) + kKeyPem).c_str(), -1, err.out()));
+  if (!cert) return;
+  GObjectPtr<GIOStream> tls(g_tls_server_connection_new(G_IO_STREAM(base.get()), cert.get(), nullptr));
+  if (!tls || !g_tls_connection_handshake(G_TLS_CONNECTION(tls.get()), nullptr, nullptr)) return;
+  char buf[64];
+  gssize n = g_input_stream_read(g_io_stream_get_input_stream(tls.get()), buf, 4, nullptr, nullptr);
+  if (n > 0)
+    g_output_stream_write_all(g_io_stream_get_output_stream(tls.get()), buf, gsize(n), nullptr, nullptr,
+                              nullptr);
+  g_io_stream_close(tls.get(), nullptr, nullptr);
+}
+}  // namespace
+
+GST_START_TEST(test_connection_tls_validation) {
+  if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+    GST_INFO("no TLS backend: skipped");
+    return;
+  }
+  struct Case {
+    const char* name;
+    GTlsCertificateFlags flags;
+    bool with_database;
+    bool expect_ok;
+  };
+  const Case cases[] = {
+      {"self-signed rejected by default", G_TLS_CERTIFICATE_VALIDATE_ALL, false, false},
+      {"unknown CA tolerated by flags",
+       GTlsCertificateFlags(G_TLS_CERTIFICATE_VALIDATE_ALL & ~G_TLS_CERTIFICATE_UNKNOWN_CA), false, true},
+      {"trusted through tls-database", G_TLS_CERTIFICATE_VALIDATE_ALL, true, true},
+  };
+  for (const auto& c : cases) {
+    TestContext ctx;
+    TcpPeer peer;
+    peer.serve(tls_echo);
+    Recorder rec;
+    ControlConnection conn(ctx.get(), rec.callbacks());
+    auto cfg = local_config(peer.port);
+    cfg.host = "localhost";
+    cfg.tls = true;
+    cfg.tls_validation_flags = c.flags;
+    // The database reads its file lazily: the file lives until the end of the case.
+    char path[] = "/tmp/rtsp2-ca-XXXXXX";
+    std::unique_ptr<char, void (*)(char*)> unlink_later(nullptr, [](char* p) { g_unlink(p); });
+    if (c.with_database) {
+      int fd = g_mkstemp(path);
+      unlink_later.reset(path);
+      fail_unless(fd >= 0);
+      fail_unless(g_file_set_contents(path, kCertPem, -1, nullptr));
+      close(fd);
+      cfg.tls_database.reset(g_tls_file_database_new(path, nullptr));
+      fail_unless(cfg.tls_database != nullptr, c.name);
+    }
+    conn.connect(std::move(cfg));
+    fail_unless(run_until(ctx.get(), [&] { return rec.connected || rec.failure; }), c.name);
+    if (!c.expect_ok) {
+      fail_unless(rec.failure && rec.failure->error == ConnectionError::Tls, c.name);
+      continue;
+    }
+    fail_unless(rec.connected, "%s: %s", c.name, rec.failure ? rec.failure->message.c_str() : "");
+    conn.send("ping");
+    fail_unless(run_until(ctx.get(), [&] { return rec.data.size() >= 4; }), c.name);
+    fail_unless_equals_string(rec.data.c_str(), "ping");
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connection_destroyed_inside_callback) {
+  TestContext ctx;
+  TcpPeer peer;
+  peer.serve([](GSocket* s) {
+    const char reply[] = "abc";
+    g_socket_send(s, reply, 3, nullptr, nullptr);
+  });
+  std::unique_ptr<ControlConnection> conn;
+  int data_calls = 0;
+  conn = std::make_unique<ControlConnection>(
+      ctx.get(), ControlConnection::Callbacks{[] {},
+                                              [&](std::span<const std::uint8_t>) {
+                                                ++data_calls;
+                                                conn.reset();  // the owner goes away from inside the callback
+                                              },
+                                              [](const ConnectionFailure&) { fail("no failure expected"); }});
+  conn->connect(local_config(peer.port));
+  fail_unless(run_until(ctx.get(), [&] { return conn == nullptr; }));
+  fail_unless_equals_int(data_calls, 1);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connection_interleaved_bounds) {
+  TestContext ctx;
+  Recorder rec;
+  ControlConnection conn(ctx.get(), rec.callbacks());
+  const std::vector<std::uint8_t> small(10);
+  // Not connected: dropped and counted.
+  fail_if(conn.send_interleaved(0, small));
+  fail_unless_equals_int(int(conn.dropped_frames()), 1);
+  TcpPeer peer;
+  std::atomic<bool> release{false};
+  peer.serve([&](GSocket*) {
+    while (!release) std::this_thread::yield();
+  });
+  auto cfg = local_config(peer.port);
+  cfg.max_queued_frames_bytes = 64 * 1024;
+  conn.connect(std::move(cfg));
+  fail_unless(run_until(ctx.get(), [&] { return rec.connected; }));
+  const std::vector<std::uint8_t> too_big(70000);
+  fail_if(conn.send_interleaved(0, too_big));
+  // The peer never reads: frames queue up to the bound, then are dropped; RTSP messages still queue.
+  const std::vector<std::uint8_t> frame(60000);
+  int sent = 0;
+  for (int i = 0; i < 2000 && conn.send_interleaved(1, frame); ++i) ++sent;
+  fail_unless(sent > 0 && sent < 2000);
+  const auto before = conn.queued_bytes();
+  conn.send(std::string(1000, 'x'));
+  fail_unless_equals_int(int(conn.queued_bytes() - before), 1000);
+  release = true;
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------- UDP
+
+GST_START_TEST(test_port_range_parsing) {
+  struct Case {
+    const char* text;
+    bool ok;
+    int first, last;
+  };
+  const Case cases[] = {{"3000-3005", true, 3000, 3005}, {"5000-5000", true, 5000, 5000},
+                        {"3005-3000", false, 0, 0},      {"", false, 0, 0},
+                        {"3000", false, 0, 0},           {"0-10", false, 0, 0},
+                        {"1-65536", false, 0, 0},        {"a-b", false, 0, 0},
+                        {"10-20x", false, 0, 0}};
+  for (const auto& c : cases) {
+    auto r = parse_port_range(c.text);
+    fail_unless(r.has_value() == c.ok, c.text);
+    if (r) {
+      fail_unless_equals_int(r->first, c.first);
+      fail_unless_equals_int(r->last, c.last);
+    }
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_udp_pair_ephemeral_even_odd) {
+  std::string err;
+  auto a = UdpPair::bind_unicast({}, &err);
+  fail_unless(a != nullptr, err.c_str());
+  fail_unless_equals_int(a->rtp_port() % 2, 0);
+  fail_unless_equals_int(a->rtcp_port(), a->rtp_port() + 1);
+  auto b = UdpPair::bind_unicast({}, &err);
+  fail_unless(b != nullptr);
+  fail_if(b->rtp_port() == a->rtp_port());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_udp_pair_port_range) {
+  // Find a free even pair region, then take it through port-range; the next bind in the same range must move
+  // on to the next pair, and a third must fail when the range holds only two pairs.
+  std::string err;
+  auto probe = UdpPair::bind_unicast({}, &err);
+  fail_unless(probe != nullptr);
+  const std::uint16_t base = probe->rtp_port();
+  probe.reset();
+  UdpBindOptions opts;
+  opts.port_range = PortPairRange{std::uint16_t(base - 1), std::uint16_t(base + 3)};  // odd start: skipped
+  auto a = UdpPair::bind_unicast(opts, &err);
+  auto b = UdpPair::bind_unicast(opts, &err);
+  if (!a || !b) {
+    GST_INFO("ports around %u taken by someone else meanwhile: skipped", base);
+    return;
+  }
+  fail_unless_equals_int(a->rtp_port(), base);
+  fail_unless_equals_int(b->rtp_port(), base + 2);
+  auto c = UdpPair::bind_unicast(opts, &err);
+  fail_unless(c == nullptr);
+  fail_if(err.empty());
+}
+GST_END_TEST;
+
+namespace {
+GObjectPtr<GSocket> sender_socket() {
+  return GObjectPtr<GSocket>(
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr));
+}
+GObjectPtr<GSocketAddress> loopback(std::uint16_t port) {
+  GObjectPtr<GInetAddress> lo(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+  return GObjectPtr<GSocketAddress>(g_inet_socket_address_new(lo.get(), port));
+}
+}  // namespace
+
+GST_START_TEST(test_udp_receive_batches) {
+  TestContext ctx;
+  std::string err;
+  auto pair = UdpPair::bind_unicast({}, &err);
+  fail_unless(pair != nullptr);
+  std::vector<std::string> rtp, rtcp;
+  int lists = 0;
+  pair->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list) {
+    ++lists;
+    for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i) {
+      GstBuffer* b = gst_buffer_list_get(list.get(), i);
+      std::string s(gst_buffer_get_size(b), '\0');
+      gst_buffer_extract(b, 0, s.data(), s.size());
+      (ch == MediaChannel::Rtp ? rtp : rtcp).push_back(s);
+    }
+  });
+  auto tx = sender_socket();
+  constexpr int kPackets = 200;
+  for (int i = 0; i < kPackets; ++i) {
+    std::string p = "packet-" + std::to_string(i);
+    g_socket_send_to(tx.get(), loopback(pair->rtp_port()).get(), p.data(), p.size(), nullptr, nullptr);
+  }
+  g_socket_send_to(tx.get(), loopback(pair->rtcp_port()).get(), "rtcp", 4, nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] { return rtp.size() == kPackets && rtcp.size() == 1; }));
+  for (int i = 0; i < kPackets; ++i) fail_unless(rtp[std::size_t(i)] == "packet-" + std::to_string(i));
+  fail_unless_equals_string(rtcp[0].c_str(), "rtcp");
+  // Batched: far fewer lists than packets (the sender filled the socket before the first read).
+  fail_unless(lists < kPackets / 4, "lists %d", lists);
+  fail_unless_equals_int(int(pair->stats(MediaChannel::Rtp).packets), kPackets);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_udp_receive_large_datagram) {
+  TestContext ctx;
+  std::string err;
+  auto pair = UdpPair::bind_unicast({}, &err);
+  fail_unless(pair != nullptr);
+  std::vector<gsize> sizes;
+  pair->start_receive(ctx.get(), [&](MediaChannel, BufferListPtr list) {
+    for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i)
+      sizes.push_back(gst_buffer_get_size(gst_buffer_list_get(list.get(), i)));
+  });
+  auto tx = sender_socket();
+  const std::string big(6000, 'b');
+  // The first one is larger than the initial buffers: dropped and counted; the buffers grow for the next.
+  g_socket_send_to(tx.get(), loopback(pair->rtp_port()).get(), big.data(), big.size(), nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] { return pair->stats(MediaChannel::Rtp).truncated == 1; }));
+  g_socket_send_to(tx.get(), loopback(pair->rtp_port()).get(), big.data(), big.size(), nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] { return sizes.size() == 1; }));
+  fail_unless_equals_int(int(sizes[0]), 6000);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_udp_send_and_nat_dummies) {
+  std::string err;
+  auto server = UdpPair::bind_unicast({}, &err);
+  auto client = UdpPair::bind_unicast({}, &err);
+  fail_unless(server && client);
+  BufferPtr empty(gst_buffer_new());
+  fail_if(client->send(MediaChannel::Rtcp, empty.get()));  // no peer yet
+  GObjectPtr<GInetAddress> lo(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+  client->set_peer(lo.get(), server->rtp_port(), server->rtcp_port());
+  client->send_nat_dummies();
+  BufferPtr rr(gst_buffer_new_memdup("rtcp-rr!", 8));
+  fail_unless(client->send(MediaChannel::Rtcp, rr.get()));
+  TestContext ctx;
+  std::vector<std::pair<MediaChannel, std::string>> got;
+  server->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list) {
+    for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i) {
+      GstBuffer* b = gst_buffer_list_get(list.get(), i);
+      std::string s(gst_buffer_get_size(b), '\0');
+      gst_buffer_extract(b, 0, s.data(), s.size());
+      got.emplace_back(ch, s);
+    }
+  });
+  fail_unless(run_until(ctx.get(), [&] { return got.size() == 4; }));
+  int rtp = 0, rtcp = 0;
+  for (auto& [ch, s] : got) {
+    if (ch == MediaChannel::Rtp) {
+      ++rtp;
+      fail_unless_equals_int(int(s.size()), 12);
+      fail_unless_equals_int(std::uint8_t(s[0]), 0x80);
+    } else {
+      ++rtcp;
+      fail_unless(s == std::string("\x80\xc9\x00\x01\x00\x00\x00\x00", 8) || s == "rtcp-rr!");
+    }
+  }
+  fail_unless_equals_int(rtp, 2);
+  fail_unless_equals_int(rtcp, 2);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_udp_multicast_loopback) {
+  std::string err;
+  auto probe = UdpPair::bind_unicast({}, &err);
+  fail_unless(probe != nullptr);
+  const std::uint16_t port = probe->rtp_port();
+  probe.reset();
+  auto pair = UdpPair::bind_multicast("239.255.42.99", port, std::uint16_t(port + 1), "lo", &err);
+  if (!pair) {
+    GST_INFO("multicast join on lo not possible here (%s): skipped", err.c_str());
+    return;
+  }
+  fail_unless_equals_int(pair->rtp_port(), port);
+  TestContext ctx;
+  int received = 0;
+  pair->start_receive(
+      ctx.get(), [&](MediaChannel, BufferListPtr l) { received += int(gst_buffer_list_length(l.get())); });
+  auto tx = sender_socket();
+  g_socket_set_multicast_loopback(tx.get(), TRUE);
+  // Send through lo, where the receiver joined.
+  struct in_addr lo_if {};
+  lo_if.s_addr = htonl(INADDR_LOOPBACK);
+  setsockopt(g_socket_get_fd(tx.get()), IPPROTO_IP, IP_MULTICAST_IF, &lo_if, sizeof lo_if);
+  GObjectPtr<GInetAddress> group(g_inet_address_new_from_string("239.255.42.99"));
+  GObjectPtr<GSocketAddress> to(g_inet_socket_address_new(group.get(), port));
+  // Multicast routing on lo may be absent: then nothing arrives, and that is a skip, not a failure.
+  if (g_socket_send_to(tx.get(), to.get(), "m", 1, nullptr, nullptr) != 1) {
+    GST_INFO("no multicast route: skipped");
+    return;
+  }
+  if (!run_until(
+          ctx.get(), [&] { return received == 1; }, 1000ms))
+    GST_INFO("multicast not looped back: skipped");
+  fail_if(UdpPair::bind_multicast("10.0.0.1", port, std::uint16_t(port + 1), "", &err) != nullptr);
+}
+GST_END_TEST;
+
+static Suite* io_layer_suite() {
+  Suite* s = suite_create("io_layer");
+  TCase* worker = tcase_create("worker");
+  suite_add_tcase(s, worker);
+  tcase_add_test(worker, test_worker_runs_commands_in_order);
+  tcase_add_test(worker, test_worker_never_drops_under_contention);
+  tcase_add_test(worker, test_worker_commands_run_on_worker_thread);
+  tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
+  TCase* conn = tcase_create("control_connection");
+  suite_add_tcase(s, conn);
+  tcase_add_test(conn, test_connection_exchanges_bytes_and_frames);
+  tcase_add_test(conn, test_connection_refused);
+  tcase_add_test(conn, test_connection_unknown_host);
+  tcase_add_test(conn, test_connection_tls_handshake_timeout);
+  tcase_add_test(conn, test_connection_tls_validation);
+  tcase_add_test(conn, test_connection_destroyed_inside_callback);
+  tcase_add_test(conn, test_connection_interleaved_bounds);
+  TCase* udp = tcase_create("udp");
+  suite_add_tcase(s, udp);
+  tcase_add_test(udp, test_port_range_parsing);
+  tcase_add_test(udp, test_udp_pair_ephemeral_even_odd);
+  tcase_add_test(udp, test_udp_pair_port_range);
+  tcase_add_test(udp, test_udp_receive_batches);
+  tcase_add_test(udp, test_udp_receive_large_datagram);
+  tcase_add_test(udp, test_udp_send_and_nat_dummies);
+  tcase_add_test(udp, test_udp_multicast_loopback);
+  return s;
+}
+
+GST_CHECK_MAIN(io_layer);
