@@ -1,8 +1,8 @@
 // HTTP authentication as RTSP uses it: Basic (RFC 7617) and Digest (RFC 7616: MD5, MD5-sess, SHA-256,
 // SHA-256-sess, qop=auth with nc/cnonce, opaque, stale=true, userhash not supported).
 //
-//   C: DESCRIBE rtsp://h/s                       S: 401, WWW-Authenticate: Digest realm=..., nonce=..., qop="auth"
-//   C: DESCRIBE + Authorization: Digest ...      S: 200
+//   C: DESCRIBE rtsp://h/s                       S: 401, WWW-Authenticate: Digest realm=..., nonce=...,
+//   qop="auth" C: DESCRIBE + Authorization: Digest ...      S: 200
 //
 // A 401 may carry several WWW-Authenticate headers, and one header may hold several challenges separated by
 // commas; choose_challenge() picks the strongest one this library can answer (Digest SHA-256 > Digest MD5 >
@@ -28,7 +28,8 @@ struct Challenge {
   std::string opaque;
   bool has_opaque = false;
   DigestAlgorithm algorithm = DigestAlgorithm::Md5;  // absent means MD5
-  std::vector<std::string> qop;                        // tokens offered: "auth", "auth-int"
+  bool has_algorithm = false;                        // the challenge named one (echoed in the answer)
+  std::vector<std::string> qop;                      // tokens offered: "auth", "auth-int"
   bool stale = false;
   std::string charset;
 };
@@ -38,8 +39,9 @@ struct Credentials {
   std::string password;
 };
 
-// All challenges in one WWW-Authenticate header value (RFC 7235 §4.1 list syntax, quoted strings with escapes,
-// token68 for Basic-like schemes). Malformed parts are skipped; an empty vector means nothing usable.
+// All challenges in one WWW-Authenticate header value (RFC 7235 §4.1 list syntax, quoted strings with
+// escapes, token68 for Basic-like schemes). Malformed parts are skipped; an empty vector means nothing
+// usable.
 std::vector<Challenge> parse_challenges(std::string_view header_value);
 
 // The strongest challenge we can answer among all headers of one response, or nullopt.
@@ -52,6 +54,8 @@ class Authenticator {
 
   // Value for the Authorization header of a request with this method and URI. For Digest with qop=auth a new
   // cnonce is drawn from `cnonce` when given (tests pass a fixed one), else from a random source.
+  // Digest without qop answers in the RFC 2069 form (no nc/cnonce). Control characters in the user name and
+  // echoed values are dropped so the header can never be split. Empty for AuthScheme::Unknown.
   std::string authorization(std::string_view method, std::string_view uri,
                             std::optional<std::string_view> cnonce = std::nullopt);
 

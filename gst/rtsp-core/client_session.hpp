@@ -130,6 +130,7 @@ struct Failed {
   SessionError error;
   int status = 0;              // RTSP status when the error came from a response
   std::string message;         // human text, never with credentials
+  bool fatal = true;           // false: the session goes on (a refused PAUSE, say); true: state() is Failed
 };
 }  // namespace event
 

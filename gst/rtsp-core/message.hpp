@@ -1,8 +1,10 @@
 // RTSP/1.0 message model (RFC 2326 §6-7, RFC 7826 §8-9) and its writer.
 //
 // A Request or Response holds its headers in arrival order; header names compare case-insensitively.
-// serialize() writes a message byte-exactly: start line, each header as "Name: value", CRLF line ends, then the
-// body. A Content-Length header is added when the body is non-empty and the headers carry none.
+// serialize() writes a message byte-exactly: start line, each header as "Name: value", CRLF line ends, then
+// the body. A Content-Length header is added when the body is non-empty and the headers carry none. A CR or
+// LF inside a method, URI, reason, header name or value is written as a space so that no field can end its
+// line early and smuggle in another header or message.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +31,7 @@ enum class Method {
   Unknown,
 };
 
-std::string_view to_string(Method m);             // "OPTIONS", "GET_PARAMETER", ...; "" for Unknown
+std::string_view to_string(Method m);              // "OPTIONS", "GET_PARAMETER", ...; "" for Unknown
 Method method_from_string(std::string_view name);  // exact, case-sensitive (RFC 2326 §6.1)
 
 // ASCII case-insensitive comparison, used for header names and tokens.
@@ -79,7 +81,7 @@ struct Response {
 };
 
 // Standard reason phrase for an RTSP status code ("OK", "Unauthorized", "Session Not Found", ...).
-std::string_view reason_phrase(int status);
+std::string_view reason_phrase(int status);  // "" for a code no RTSP RFC defines
 
 // CSeq header as a number, if present and a valid unsigned decimal.
 std::optional<std::uint32_t> cseq_of(const Headers& h);

@@ -1,8 +1,8 @@
 // Incremental RTSP stream parser.
 //
-// One control connection carries RTSP requests, RTSP responses and, after TCP interleaved SETUP, binary frames
-// "$" <channel:1> <length:2, big endian> <payload> (RFC 2326 §10.12). The parser is fed arbitrary chunks (one byte
-// at a time works) and hands out complete items one by one:
+// One control connection carries RTSP requests, RTSP responses and, after TCP interleaved SETUP, binary
+// frames "$" <channel:1> <length:2, big endian> <payload> (RFC 2326 §10.12). The parser is fed arbitrary
+// chunks (one byte at a time works) and hands out complete items one by one:
 //
 //   Parser p;
 //   p.feed(bytes);
@@ -12,15 +12,23 @@
 //     ... Request / Response / InterleavedFrame / SkippedGarbage / ParseFailure ...
 //   }
 //
-// Limits are hard: each violation is a ParseFailure with a typed error, after which the parser refuses further
-// input (the stream can no longer be framed) until reset(). Header names are case-insensitive, folded header lines
-// (leading SP/HT) are joined with one space, bare LF line ends are accepted. Bytes before a message that cannot
-// start one (neither an RTSP start line nor '$') are skipped up to `max_garbage` and reported as SkippedGarbage.
+// Limits are hard: each violation is a ParseFailure with a typed error, after which the parser drops what it
+// holds and ignores further input (the stream can no longer be framed) until reset(). Header names are
+// case-insensitive, folded header lines (leading SP/HT) are joined with one space, bare LF line ends are
+// accepted, values are trimmed of surrounding SP/HT and may hold any byte >= 0x80 (not checked as UTF-8).
+// Empty lines between items are keep-alives and skipped silently. Other bytes that cannot start an item
+// (an item starts with an ASCII letter or '$') are skipped up to `max_garbage`; the run, including any line
+// ends inside it, is reported as one SkippedGarbage once the next item starts.
+//
+// Everything held while next() says NeedMore belongs to one incomplete item, so buffered() then stays within
+// max(max_header_block, max_body, 4 + 65535).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -32,8 +40,8 @@ namespace rtsp2::core {
 struct ParserLimits {
   std::size_t max_header_block = 64 * 1024;  // start line + headers + blank line, in bytes
   std::size_t max_headers = 128;
-  std::size_t max_body = 1024 * 1024;        // Content-Length above this is an error
-  std::size_t max_garbage = 4096;            // bytes skipped before a message before giving up
+  std::size_t max_body = 1024 * 1024;  // Content-Length above this is an error
+  std::size_t max_garbage = 4096;      // bytes skipped before a message before giving up
 };
 
 enum class ParseError {
@@ -41,9 +49,9 @@ enum class ParseError {
   TooManyHeaders,
   BadContentLength,  // negative, non-numeric, overflowing, or several different values
   BodyTooLarge,
-  BadStartLine,      // neither "METHOD URI RTSP/1.0" nor "RTSP/1.0 NNN reason"
-  BadVersion,        // not RTSP/1.x (RTSP/2.0 included: this library speaks 1.0)
-  BadHeaderLine,     // no colon, empty name, control characters
+  BadStartLine,   // neither "METHOD URI RTSP/1.0" nor "RTSP/1.0 NNN reason"
+  BadVersion,     // not RTSP/1.x (RTSP/2.0 included: this library speaks 1.0)
+  BadHeaderLine,  // no colon, empty name, control characters
   TooMuchGarbage,
 };
 
@@ -77,17 +85,39 @@ class Parser {
   // Next complete item, or NeedMore. After a ParseFailure every call returns the same failure until reset().
   ParseItem next();
 
-  void reset();                                   // drop buffered bytes and any failure
-  std::size_t buffered() const;                   // bytes held but not yet consumed
+  void reset();                  // drop buffered bytes and any failure
+  std::size_t buffered() const;  // bytes held but not yet consumed
   const ParserLimits& limits() const { return limits_; }
 
  private:
+  enum class State { Idle, StartLine, HeaderLines, Body, Frame };
+
+  // Each step returns an item, or nothing when it only moved to another state.
+  std::optional<ParseItem> next_idle();
+  std::optional<ParseItem> next_line();
+  std::optional<ParseItem> next_body();
+  std::optional<ParseItem> next_frame();
+  std::optional<ParseItem> end_of_headers();
+  ParseItem take_message(std::string body);
+  ParseItem fail(ParseError error, std::string detail);
+  void clear_message();
+  // Makes room for `total` bytes of one item once it is known to arrive in several feeds.
+  void reserve_for(std::size_t total);
+
   ParserLimits limits_;
   std::vector<std::uint8_t> buf_;
   std::size_t pos_ = 0;  // consumed prefix of buf_ (compacted lazily)
   std::size_t garbage_run_ = 0;
   bool failed_ = false;
   ParseFailure failure_{ParseError::BadStartLine, {}};
+
+  State state_ = State::Idle;
+  std::size_t line_scanned_ = 0;  // bytes of the current line (from pos_) already known to hold no LF
+  std::size_t block_bytes_ = 0;   // header block bytes consumed so far (start line and complete header lines)
+  std::size_t body_length_ = 0;   // Content-Length of the pending message, or payload length of a frame
+  std::uint8_t channel_ = 0;
+  std::variant<Request, Response> message_;  // start line seen, headers being collected
+  std::vector<Header> header_lines_;         // kept aside so that a folded line can extend the last value
 };
 
 }  // namespace rtsp2::core
