@@ -738,6 +738,8 @@ void ClientSession::teardown(Instant now) {
     s.finish_teardown();
     return;
   }
+  // Answers to anything still in flight no longer matter: the session is ending.
+  s.in_flight.clear();
   s.send(Purpose::Teardown, s.make_request(Method::Teardown, s.aggregate_url), now);
   s.state = SessionState::TearingDown;
   s.keep_alive_due.reset();

@@ -1,6 +1,6 @@
 // The RTSP client session state machine shared by the PLAY client (rtspsrc2) and the RECORD publisher
-// (rtspsink2). Sans-I/O: it owns no socket, thread or timer. The caller feeds it bytes and the current time and
-// polls what to send, what happened and when to call again.
+// (rtspsink2). Sans-I/O: it owns no socket, thread or timer. The caller feeds it bytes and the current time
+// and polls what to send, what happened and when to call again.
 //
 //   PLAY                                         RECORD
 //   C->S [OPTIONS]                               C->S [OPTIONS]
@@ -12,13 +12,13 @@
 //   caller: teardown()     -> TornDown
 //
 // Commands may be issued before the previous ones are answered (play() right after setup()): they are queued,
-// never dropped, and sent as soon as the session allows. The first SETUP waits for DESCRIBE/ANNOUNCE; the later
-// SETUPs and PLAY/RECORD are pipelined once the server has given a Session id.
+// never dropped, and sent as soon as the session allows. The first SETUP waits for DESCRIBE/ANNOUNCE; the
+// later SETUPs and PLAY/RECORD are pipelined once the server has given a Session id.
 //
-// 401 is answered once per new challenge (and again for stale=true); 3xx with Location gives Redirected, after
-// which the caller connects to the new URL and calls start() again (hop limit in the config). Requests from the
-// server are answered here: OPTIONS and GET_PARAMETER with 200, ANNOUNCE / SET_PARAMETER / REDIRECT with 200 and
-// a ServerRequest event, anything else 501.
+// 401 is answered once per new challenge (and again for stale=true); 3xx with Location gives Redirected,
+// after which the caller connects to the new URL and calls start() again (hop limit in the config). Requests
+// from the server are answered here: OPTIONS and GET_PARAMETER with 200, ANNOUNCE / SET_PARAMETER / REDIRECT
+// with 200 and a ServerRequest event, anything else 501.
 #pragma once
 
 #include <chrono>
@@ -49,21 +49,22 @@ using Duration = std::chrono::milliseconds;
 enum class SessionMode { Play, Record };
 
 struct SessionConfig {
-  Url url;                               // where to connect; credentials in it are used unless `credentials`
+  Url url;  // where to connect; credentials in it are used unless `credentials`
   SessionMode mode = SessionMode::Play;
   std::optional<Credentials> credentials;
   std::string user_agent = "rtsp2/0.1";
-  bool options_first = false;            // send OPTIONS before DESCRIBE/ANNOUNCE (learns Public at once)
-  Duration request_timeout{20000};       // rtspsrc's tcp-timeout default (20 s)
+  bool options_first = false;               // send OPTIONS before DESCRIBE/ANNOUNCE (learns Public at once)
+  Duration request_timeout{20000};          // rtspsrc's tcp-timeout default (20 s)
   Duration default_session_timeout{60000};  // when Session carries no ;timeout=
   bool keep_alive = true;
   int max_redirects = 5;
-  bool record_mode_upper = false;        // write mode=RECORD instead of mode=record
-  std::string announce_sdp;              // Record mode: the ANNOUNCE body
+  bool record_mode_upper = false;  // write mode=RECORD instead of mode=record
+  std::string announce_sdp;        // Record mode: the ANNOUNCE body
   ParserLimits limits;
 };
 
-// One stream to set up: its control URL and the transports to try in order. A 461 answer moves on to the next.
+// One stream to set up: its control URL and the transports to try in order. A 461 answer moves on to the
+// next.
 struct StreamSetup {
   std::string control_url;
   std::vector<TransportSpec> candidates;
@@ -76,20 +77,20 @@ struct PlayOptions {
 
 enum class SessionError {
   ConnectionClosed,
-  Timeout,              // no answer within request_timeout
-  NotAuthorized,        // 401 after retry, or 401 without usable challenge or credentials
-  NotFound,             // 404
-  Forbidden,            // 403
-  MethodNotAllowed,     // 405
-  UnsupportedTransport, // 461 with no candidate left
-  SessionNotFound,      // 454
-  InvalidState,         // 455
-  AggregateNotAllowed,  // 459
-  ServerError,          // 5xx
-  ClientError,          // other 4xx
+  Timeout,               // no answer within request_timeout
+  NotAuthorized,         // 401 after retry, or 401 without usable challenge or credentials
+  NotFound,              // 404
+  Forbidden,             // 403
+  MethodNotAllowed,      // 405
+  UnsupportedTransport,  // 461 with no candidate left
+  SessionNotFound,       // 454
+  InvalidState,          // 455
+  AggregateNotAllowed,   // 459
+  ServerError,           // 5xx
+  ClientError,           // other 4xx
   TooManyRedirects,
-  BadResponse,          // missing/garbled headers the exchange needs (Session, Transport, SDP)
-  ProtocolError,        // the byte stream could not be parsed
+  BadResponse,    // missing/garbled headers the exchange needs (Session, Transport, SDP)
+  ProtocolError,  // the byte stream could not be parsed
 };
 std::string_view to_string(SessionError e);
 
@@ -101,26 +102,26 @@ struct Described {
 };
 struct Announced {};
 struct StreamReady {
-  std::size_t stream = 0;      // index into the setup() list
-  TransportSpec transport;     // the server's answer
+  std::size_t stream = 0;   // index into the setup() list
+  TransportSpec transport;  // the server's answer
 };
 struct Playing {
   std::optional<NptRange> range;
   std::optional<double> scale;
-  std::string rtp_info;        // raw RTP-Info header ("" when absent)
+  std::string rtp_info;  // raw RTP-Info header ("" when absent)
 };
 struct Recording {};
 struct Paused {};
 struct TornDown {};
 struct ParameterReply {
-  std::uint64_t token = 0;     // as returned by get_parameter()/set_parameter()
+  std::uint64_t token = 0;  // as returned by get_parameter()/set_parameter()
   Response response;
 };
 struct ServerRequest {
-  Request request;             // already answered
+  Request request;  // already answered
 };
 struct Redirected {
-  std::string location;        // caller reconnects and calls start()
+  std::string location;  // caller reconnects and calls start()
 };
 struct Interleaved {
   std::uint8_t channel = 0;
@@ -128,9 +129,9 @@ struct Interleaved {
 };
 struct Failed {
   SessionError error;
-  int status = 0;              // RTSP status when the error came from a response
-  std::string message;         // human text, never with credentials
-  bool fatal = true;           // false: the session goes on (a refused PAUSE, say); true: state() is Failed
+  int status = 0;       // RTSP status when the error came from a response
+  std::string message;  // human text, never with credentials
+  bool fatal = true;    // false: the session goes on (a refused PAUSE, say); true: state() is Failed
 };
 }  // namespace event
 
@@ -138,8 +139,19 @@ using Event = std::variant<event::Described, event::Announced, event::StreamRead
                            event::Recording, event::Paused, event::TornDown, event::ParameterReply,
                            event::ServerRequest, event::Redirected, event::Interleaved, event::Failed>;
 
-enum class SessionState { Idle, Describing, Announcing, Ready, SettingUp, Playing, Recording, Paused, TearingDown,
-                          Closed, Failed };
+enum class SessionState {
+  Idle,
+  Describing,
+  Announcing,
+  Ready,
+  SettingUp,
+  Playing,
+  Recording,
+  Paused,
+  TearingDown,
+  Closed,
+  Failed
+};
 
 struct SessionStats {
   std::uint64_t requests = 0;

@@ -1,5 +1,7 @@
 #include "sdp.hpp"
 
+#include "url.hpp"
+
 #include <glib.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -141,40 +143,6 @@ std::string format_seconds(double v) {
 }
 
 // ---- control URLs ----
-
-bool is_rtsp_scheme(std::string_view scheme) {
-  for (std::string_view s : {"rtsp", "rtspu", "rtspt", "rtsps", "rtspsu", "rtspst"}) {
-    if (iequals(scheme, s)) return true;
-  }
-  return false;
-}
-
-// Private stand-in for url.hpp's resolve_control() (implemented in parallel in url.cpp); switch to it once
-// merged. Same rule: "*"/empty -> base; absolute rtsp*:// -> as is; "/path" -> scheme://authority + path;
-// relative -> base + ('/' unless base ends with '/') + control, after the whole base text including any
-// query.
-std::optional<std::string> resolve_control_url(std::string_view base, std::string_view control) {
-  std::size_t sep = base.find("://");
-  if (sep == std::string_view::npos || !is_rtsp_scheme(base.substr(0, sep)) || has_space_or_ctl(base)) {
-    return std::nullopt;
-  }
-  std::size_t authority_end = base.find_first_of("/?#", sep + 3);
-  if (authority_end == std::string_view::npos) authority_end = base.size();
-  if (authority_end == sep + 3) return std::nullopt;  // no host
-
-  control = trim(control);
-  if (has_space_or_ctl(control)) return std::nullopt;
-  if (control.empty() || control == "*") return std::string(base);
-  if (std::size_t csep = control.find("://"); csep != std::string_view::npos) {
-    if (is_rtsp_scheme(control.substr(0, csep)) && csep + 3 < control.size()) return std::string(control);
-    if (control.substr(0, csep).find_first_of("/?#=") == std::string_view::npos) return std::nullopt;
-  }
-  if (control.front() == '/') return std::string(base.substr(0, authority_end)) + std::string(control);
-  std::string out(base);
-  if (out.back() != '/') out.push_back('/');
-  out += control;
-  return out;
-}
 
 // ---- attributes ----
 
@@ -422,7 +390,7 @@ std::optional<Presentation> parse_presentation(std::string_view sdp, std::string
   if (const gchar* name = gst_sdp_message_get_session_name(msg.get())) p.session_name = name;
 
   const gchar* session_control = gst_sdp_message_get_attribute_val(msg.get(), "control");
-  auto aggregate = resolve_control_url(base_url, session_control ? session_control : "");
+  auto aggregate = resolve_control(base_url, session_control ? session_control : "");
   if (!aggregate) {
     set_error(error, "cannot resolve the session control URL");
     return std::nullopt;
@@ -477,7 +445,7 @@ std::optional<Presentation> parse_presentation(std::string_view sdp, std::string
 
     if (const gchar* control = gst_sdp_media_get_attribute_val(media, "control")) {
       st.control = control;
-      auto url = resolve_control_url(base_url, st.control);
+      auto url = resolve_control(base_url, st.control);
       if (!url) {
         set_error(error, "cannot resolve the control URL of stream " + std::to_string(i));
         return std::nullopt;

@@ -13,6 +13,14 @@
 using namespace rtsp2::core;
 using namespace std::chrono_literals;
 
+// Compares as std::string: the values may be temporaries that gst-check's macros would keep pointers to.
+#define assert_str_eq(a, b)                                            \
+  do {                                                                 \
+    const std::string a_ = (a);                                        \
+    const std::string b_ = (b);                                        \
+    fail_unless(a_ == b_, "'%s' is not '%s'", a_.c_str(), b_.c_str()); \
+  } while (0)
+
 namespace {
 
 const Instant kT0 = Instant{} + std::chrono::hours(1);
@@ -162,25 +170,25 @@ GST_START_TEST(test_play_sequence_live555) {
   // No OPTIONS before DESCRIBE unless asked: one round trip fewer than rtspsrc.
   fail_unless_equals_int(h.requests.size(), 1);
   fail_unless(describe.method == Method::Describe);
-  fail_unless_equals_string(describe.uri.c_str(), "rtsp://127.0.0.1:9702/av.mkv");
-  fail_unless_equals_string(std::string(*describe.headers.get("Accept")).c_str(), "application/sdp");
-  fail_unless_equals_string(std::string(*describe.headers.get("User-Agent")).c_str(), "rtsp2-test");
+  assert_str_eq(describe.uri, "rtsp://127.0.0.1:9702/av.mkv");
+  assert_str_eq(std::string(*describe.headers.get("Accept")), "application/sdp");
+  assert_str_eq(std::string(*describe.headers.get("User-Agent")), "rtsp2-test");
   fail_unless(h.session.state() == SessionState::Describing);
 
   h.respond(describe, 200, {{"Content-Base", "rtsp://127.0.0.1/av.mkv/"}}, kLive555Sdp);
   auto d = h.only<event::Described>();
   fail_unless_equals_int(d.presentation.streams.size(), 2);
-  fail_unless_equals_string(d.presentation.streams[0].control_url.c_str(), "rtsp://127.0.0.1/av.mkv/track1");
-  fail_unless_equals_string(d.base_url.c_str(), "rtsp://127.0.0.1/av.mkv/");
+  assert_str_eq(d.presentation.streams[0].control_url, "rtsp://127.0.0.1/av.mkv/track1");
+  assert_str_eq(d.base_url, "rtsp://127.0.0.1/av.mkv/");
 
   setup_both_udp(h);
+  h.drain();
   // The second SETUP waits for the Session id the first one creates.
   fail_unless_equals_int(h.requests.size(), 2);
   const Request s1 = h.last();
   fail_unless(s1.method == Method::Setup);
-  fail_unless_equals_string(s1.uri.c_str(), "rtsp://127.0.0.1/av.mkv/track1");
-  fail_unless_equals_string(std::string(*s1.headers.get("Transport")).c_str(),
-                            "RTP/AVP;unicast;client_port=50000-50001");
+  assert_str_eq(s1.uri, "rtsp://127.0.0.1/av.mkv/track1");
+  assert_str_eq(std::string(*s1.headers.get("Transport")), "RTP/AVP;unicast;client_port=50000-50001");
   fail_unless(!s1.headers.contains("Session"));
 
   // PLAY is queued now, before any SETUP is answered, and must go out only after the last one.
@@ -197,12 +205,12 @@ GST_START_TEST(test_play_sequence_live555) {
   fail_unless_equals_int(ready.size(), 1);
   fail_unless_equals_int(ready[0].stream, 0);
   fail_unless(ready[0].transport.server_port == (PortRange{6970, 6971}));
-  fail_unless_equals_string(h.session.session_id().c_str(), "335AA815");
+  assert_str_eq(h.session.session_id(), "335AA815");
 
   const Request s2 = h.last();
   fail_unless_equals_int(h.requests.size(), 3);
-  fail_unless_equals_string(s2.uri.c_str(), "rtsp://127.0.0.1/av.mkv/track2");
-  fail_unless_equals_string(std::string(*s2.headers.get("Session")).c_str(), "335AA815");
+  assert_str_eq(s2.uri, "rtsp://127.0.0.1/av.mkv/track2");
+  assert_str_eq(std::string(*s2.headers.get("Session")), "335AA815");
   h.respond(s2, 200,
             {{"Transport", "RTP/AVP;unicast;client_port=50002-50003;server_port=6972-6973"},
              {"Session", "335AA815;timeout=65"}});
@@ -210,8 +218,8 @@ GST_START_TEST(test_play_sequence_live555) {
   const Request play = h.last();
   fail_unless_equals_int(h.requests.size(), 4);
   fail_unless(play.method == Method::Play);
-  fail_unless_equals_string(play.uri.c_str(), "rtsp://127.0.0.1/av.mkv/");
-  fail_unless_equals_string(std::string(*play.headers.get("Range")).c_str(), "npt=0.000-");
+  assert_str_eq(play.uri, "rtsp://127.0.0.1/av.mkv/");
+  assert_str_eq(std::string(*play.headers.get("Range")), "npt=0.000-");
   h.respond(play, 200,
             {{"Range", "npt=0.000-"},
              {"Session", "335AA815;timeout=65"},
@@ -282,7 +290,7 @@ GST_START_TEST(test_options_first_and_keep_alive_method) {
     const Request ka = h.last();
     fail_unless_equals_int(h.requests.size(), before + 1);
     fail_unless(ka.method == row.expected);
-    fail_unless_equals_string(std::string(*ka.headers.get("Session")).c_str(), "abc");
+    assert_str_eq(std::string(*ka.headers.get("Session")), "abc");
     h.respond(ka, 200);
     fail_unless_equals_int(h.session.stats().keep_alives, 1);
     fail_unless(h.all<event::Failed>().empty());
@@ -383,8 +391,7 @@ GST_START_TEST(test_461_moves_to_next_transport) {
   h.respond(first, 461);
   const Request second = h.last();
   fail_unless(second.method == Method::Setup);
-  fail_unless_equals_string(std::string(*second.headers.get("Transport")).c_str(),
-                            "RTP/AVP;unicast;client_port=50000-50001");
+  assert_str_eq(std::string(*second.headers.get("Transport")), "RTP/AVP;unicast;client_port=50000-50001");
   h.respond(second, 200,
             {{"Transport", "RTP/AVP;unicast;client_port=50000-50001;server_port=9-10"}, {"Session", "x"}});
   auto r = h.only<event::StreamReady>();
@@ -428,7 +435,7 @@ GST_START_TEST(test_digest_auth_retry_once) {
   const Request d1 = h.last();
   fail_unless(!d1.headers.contains("Authorization"));
   // Request URIs never carry the credentials.
-  fail_unless_equals_string(d1.uri.c_str(), "rtsp://127.0.0.1:8554/test");
+  assert_str_eq(d1.uri, "rtsp://127.0.0.1:8554/test");
   const std::vector<Header> challenge = {
       {"WWW-Authenticate", "Basic realm=\"x\""},
       {"WWW-Authenticate", "Digest realm=\"GStreamer RTSP Server\", nonce=\"n1\""}};
@@ -496,13 +503,13 @@ GST_START_TEST(test_redirect_and_hop_limit) {
   h.session.start(h.now);
   h.respond(h.last(), 302, {{"Location", "rtsp://127.0.0.1:9000/new"}});
   auto r = h.only<event::Redirected>();
-  fail_unless_equals_string(r.location.c_str(), "rtsp://127.0.0.1:9000/new");
+  assert_str_eq(r.location, "rtsp://127.0.0.1:9000/new");
   fail_unless(h.session.state() == SessionState::Idle);
   fail_unless_equals_int(h.session.url().port, 9000);
   fail_unless(h.session.url().has_credentials);  // kept for the new server
   // The caller reconnects and starts again.
   h.session.start(h.now);
-  fail_unless_equals_string(h.last().uri.c_str(), "rtsp://127.0.0.1:9000/new");
+  assert_str_eq(h.last().uri, "rtsp://127.0.0.1:9000/new");
   h.respond(h.last(), 301, {{"Location", "rtsp://127.0.0.1:9001/newer"}});
   h.session.start(h.now);
   h.respond(h.last(), 302, {{"Location", "rtsp://127.0.0.1:9002/newest"}});
@@ -547,7 +554,7 @@ GST_START_TEST(test_server_requests) {
       "REDIRECT rtsp://127.0.0.1/av.mkv RTSP/1.0\r\nCSeq: 12\r\nLocation: "
       "rtsp://127.0.0.1:7000/other\r\n\r\n");
   fail_unless_equals_int(h.answers.back().status, 200);
-  fail_unless_equals_string(h.only<event::Redirected>().location.c_str(), "rtsp://127.0.0.1:7000/other");
+  assert_str_eq(h.only<event::Redirected>().location, "rtsp://127.0.0.1:7000/other");
 }
 GST_END_TEST;
 
@@ -588,13 +595,13 @@ GST_START_TEST(test_unknown_and_out_of_order_cseq) {
   const Request g1 = h.requests[h.requests.size() - 2];
   const Request g2 = h.requests.back();
   fail_unless(g1.method == Method::GetParameter);
-  fail_unless_equals_string(g1.body.c_str(), "a\r\n");
+  assert_str_eq(g1.body, "a\r\n");
   h.respond(g2, 200, {}, "b: 2\r\n");
   h.respond(g1, 200, {}, "a: 1\r\n");
   auto replies = h.all<event::ParameterReply>();
   fail_unless_equals_int(replies.size(), 2);
   fail_unless_equals_int(replies[0].token, t2);
-  fail_unless_equals_string(replies[0].response.body.c_str(), "b: 2\r\n");
+  assert_str_eq(replies[0].response.body, "b: 2\r\n");
   fail_unless_equals_int(replies[1].token, t1);
 }
 GST_END_TEST;
@@ -620,8 +627,8 @@ GST_START_TEST(test_pause_refused_is_not_fatal) {
   // Resume with a seek.
   h.session.play({NptRange{5.5, 8.0, false}, 2.0}, h.now);
   const Request p = h.last();
-  fail_unless_equals_string(std::string(*p.headers.get("Range")).c_str(), "npt=5.500-8.000");
-  fail_unless_equals_string(std::string(*p.headers.get("Scale")).c_str(), "2.000");
+  assert_str_eq(std::string(*p.headers.get("Range")), "npt=5.500-8.000");
+  assert_str_eq(std::string(*p.headers.get("Scale")), "2.000");
 }
 GST_END_TEST;
 
@@ -634,7 +641,7 @@ GST_START_TEST(test_teardown) {
   h.session.teardown(h.now);
   const Request t = h.last();
   fail_unless(t.method == Method::Teardown);
-  fail_unless_equals_string(std::string(*t.headers.get("Session")).c_str(), "s");
+  assert_str_eq(std::string(*t.headers.get("Session")), "s");
   fail_unless(h.session.state() == SessionState::TearingDown);
   h.respond(t, 200);
   h.only<event::TornDown>();
@@ -704,8 +711,7 @@ GST_START_TEST(test_describe_bad_answers) {
   h.session.start(h.now);
   h.respond(h.last(), 200, {{"Content-Base", "::not a url::"}}, kLive555Sdp);
   auto d = h.only<event::Described>();
-  fail_unless_equals_string(d.presentation.streams[0].control_url.c_str(),
-                            "rtsp://127.0.0.1:9702/av.mkv/track1");
+  assert_str_eq(d.presentation.streams[0].control_url, "rtsp://127.0.0.1:9702/av.mkv/track1");
 }
 GST_END_TEST;
 
@@ -719,8 +725,8 @@ GST_START_TEST(test_record_sequence_ffmpeg) {
   const Request a = h.last();
   fail_unless(a.method == Method::Announce);
   // Query strings and several path segments go out exactly as given.
-  fail_unless_equals_string(a.uri.c_str(), "rtsp://127.0.0.1:9706/live?token=a/b");
-  fail_unless_equals_string(std::string(*a.headers.get("Content-Type")).c_str(), "application/sdp");
+  assert_str_eq(a.uri, "rtsp://127.0.0.1:9706/live?token=a/b");
+  assert_str_eq(std::string(*a.headers.get("Content-Type")), "application/sdp");
   fail_unless(a.body == c.announce_sdp);
   h.respond(a, 200);
   h.only<event::Announced>();
@@ -728,15 +734,14 @@ GST_START_TEST(test_record_sequence_ffmpeg) {
                   h.now);
   h.session.record(h.now);
   const Request s = h.last();
-  fail_unless_equals_string(std::string(*s.headers.get("Transport")).c_str(),
-                            "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record");
+  assert_str_eq(std::string(*s.headers.get("Transport")), "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record");
   // FFmpeg's listen mode answers mode=receive.
   h.respond(s, 200,
             {{"Transport", "RTP/AVP/TCP;unicast;mode=receive;interleaved=0-1"}, {"Session", "1934030044"}});
   fail_unless_equals_int(h.all<event::StreamReady>().size(), 1);
   const Request r = h.last();
   fail_unless(r.method == Method::Record);
-  fail_unless_equals_string(r.uri.c_str(), "rtsp://127.0.0.1:9706/live?token=a/b");
+  assert_str_eq(r.uri, "rtsp://127.0.0.1:9706/live?token=a/b");
   h.respond(r, 200, {{"Session", "1934030044"}});
   h.only<event::Recording>();
   fail_unless(h.session.state() == SessionState::Recording);
@@ -759,7 +764,7 @@ GST_START_TEST(test_session_header_values) {
   for (const Row& row : rows) {
     auto h = parse_session_header(row.value);
     fail_unless(h.has_value(), "%s", row.value);
-    fail_unless_equals_string(h->id.c_str(), row.id);
+    assert_str_eq(h->id, row.id);
     fail_unless_equals_int(h->timeout ? h->timeout->count() : -1, row.timeout_ms);
   }
   fail_unless(!parse_session_header("").has_value());
