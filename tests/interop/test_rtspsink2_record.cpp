@@ -6,7 +6,6 @@
 
 #include <string>
 
-#include "rtspsink2.hpp"
 #include "sink_pipeline.hpp"
 #include "sink_record_server.hpp"
 
@@ -99,10 +98,5 @@ Suite* rtspsink2_record_suite() {
 
 int main(int argc, char** argv) {
   gst_check_init(&argc, &argv);
-  if (GstElementFactory* f = gst_element_factory_find("rtspsink2")) {
-    gst_object_unref(f);
-  } else {
-    gst_element_register(nullptr, "rtspsink2", GST_RANK_NONE, GST_TYPE_RTSP_SINK2);
-  }
   return gst_check_run_suite(rtspsink2_record_suite(), "rtspsink2_record", __FILE__);
 }

@@ -1,0 +1,57 @@
+// What turns received RTP/RTCP into timed output pads: jitterbuffer, RTCP receiver reports and A/V sync.
+//
+//   worker thread ──push_rtp/push_rtcp(stream, list)──▶ ReceivePath ──pad_added(stream, pad)──▶ element
+//   ghosts it
+//                                                        └──rtcp_out(stream, buffer)──▶ worker sends it to
+//                                                        the server
+//
+// For now one implementation wraps upstream rtpbin inside the element's bin (make_rtpbin_receive_path); a
+// native receive path will replace it behind this same interface. Streams are numbered like the element's
+// pads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "gst_ptr.hpp"
+
+namespace rtsp2 {
+
+struct ReceivePathConfig {
+  unsigned latency_ms = 2000;
+  bool do_rtcp = true;
+};
+
+class ReceivePath {
+ public:
+  struct Callbacks {
+    // A stream's output appeared (or was replaced, when the sender's SSRC changed): from a streaming thread.
+    std::function<void(unsigned stream, GstPad* pad)> pad_added;
+    std::function<void(unsigned stream, GstPad* pad)> pad_removed;
+    // RTCP for the server, from the receive path's RTCP thread.
+    std::function<void(unsigned stream, BufferPtr rtcp)> rtcp_out;
+  };
+
+  virtual ~ReceivePath() = default;
+  // The element managing the sessions (for the new-manager signal); may be null.
+  virtual GstElement* manager() const = 0;
+  // Adds a stream with its RTP caps (application/x-rtp with clock-rate...). Idempotent per stream number.
+  virtual void add_stream(unsigned stream, GstCaps* caps) = 0;
+  // New caps for the stream (RTP-Info, ranges after PLAY): sent before the next data.
+  virtual void set_caps(unsigned stream, GstCaps* caps) = 0;
+  // Buffers must carry their arrival time (running time) as DTS.
+  virtual GstFlowReturn push_rtp(unsigned stream, BufferListPtr list) = 0;
+  virtual GstFlowReturn push_rtcp(unsigned stream, BufferListPtr list) = 0;
+  // An event into every stream (flush-start/stop, segment, EOS).
+  virtual void push_event_all(GstEvent* event) = 0;  // transfer none
+  virtual void push_event(unsigned stream, GstEvent* event) = 0;
+  // Takes the manager out of the bin; the object must then be destroyed. Called with the bin at READY or
+  // below.
+  virtual void remove() = 0;
+};
+
+std::unique_ptr<ReceivePath> make_rtpbin_receive_path(GstBin* bin, const ReceivePathConfig& config,
+                                                      ReceivePath::Callbacks callbacks);
+
+}  // namespace rtsp2

@@ -1,0 +1,390 @@
+// rtspsrc2's properties: rtspsrc's names, blurbs, ranges and defaults wherever the meaning is the same, plus
+// reconnect-attempts, reconnect-max-interval and stats.
+#include <gst/rtsp/gstrtsp-enumtypes.h>
+#include <gst/rtsp/gstrtsptransport.h>
+
+#include "rtspsrc2_private.hpp"
+
+using rtsp2::Settings;
+
+namespace {
+
+enum {
+  PROP_0,
+  PROP_LOCATION,
+  PROP_PROTOCOLS,
+  PROP_TIMEOUT,
+  PROP_TCP_TIMEOUT,
+  PROP_LATENCY,
+  PROP_USER_ID,
+  PROP_USER_PW,
+  PROP_USER_AGENT,
+  PROP_DO_RTSP_KEEP_ALIVE,
+  PROP_DO_RTCP,
+  PROP_PORT_RANGE,
+  PROP_MULTICAST_IFACE,
+  PROP_TLS_VALIDATION_FLAGS,
+  PROP_TLS_DATABASE,
+  PROP_TLS_INTERACTION,
+  PROP_TEARDOWN_TIMEOUT,
+  PROP_NAT_METHOD,
+  PROP_RECONNECT_ATTEMPTS,
+  PROP_RECONNECT_MAX_INTERVAL,
+  PROP_STATS,
+};
+
+// rtspsrc registers "GstRTSPNatMethod" itself; a second type of that name would clash when both plugins load.
+GType nat_method_get_type() {
+  static gsize type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {int(rtsp2::NatMethod::None), "None", "none"},
+        {int(rtsp2::NatMethod::Dummy), "Send Dummy packets", "dummy"},
+        {0, nullptr, nullptr},
+    };
+    g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2NatMethod", values));
+  }
+  return GType(type);
+}
+
+constexpr auto kRw = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+std::string string_or_empty(const GValue* v) {
+  const gchar* s = g_value_get_string(v);
+  return s != nullptr ? s : "";
+}
+
+void set_string_or_null(GValue* v, const std::string& s) {
+  g_value_set_string(v, s.empty() ? nullptr : s.c_str());
+}
+
+}  // namespace
+
+std::string rtspsrc2_default_user_agent() {
+  gchar* v = gst_version_string();
+  // "GStreamer 1.22.0" -> "GStreamer/1.22.0", as rtspsrc sends it: servers that whitelist clients know it.
+  std::string s = v;
+  g_free(v);
+  auto sp = s.find(' ');
+  if (sp != std::string::npos) s[sp] = '/';
+  return s;
+}
+
+void gst_rtsp_src2_install_properties(GObjectClass* klass) {
+  g_object_class_install_property(
+      klass, PROP_LOCATION,
+      g_param_spec_string("location", "RTSP Location", "Location of the RTSP url to read", nullptr, kRw));
+  g_object_class_install_property(
+      klass, PROP_PROTOCOLS,
+      g_param_spec_flags(
+          "protocols", "Protocols", "Allowed lower transport protocols", GST_TYPE_RTSP_LOWER_TRANS,
+          GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP, kRw));
+  g_object_class_install_property(
+      klass, PROP_TIMEOUT,
+      g_param_spec_uint64("timeout", "Timeout",
+                          "Retry TCP transport after UDP timeout microseconds (0 = disabled)", 0, G_MAXUINT64,
+                          5000000, kRw));
+  g_object_class_install_property(
+      klass, PROP_TCP_TIMEOUT,
+      g_param_spec_uint64("tcp-timeout", "TCP Timeout",
+                          "Fail after timeout microseconds on TCP connections (0 = disabled)", 0, G_MAXUINT64,
+                          20000000, kRw));
+  g_object_class_install_property(klass, PROP_LATENCY,
+                                  g_param_spec_uint("latency", "Buffer latency in ms",
+                                                    "Amount of ms to buffer", 0, G_MAXUINT, 2000, kRw));
+  g_object_class_install_property(
+      klass, PROP_USER_ID,
+      g_param_spec_string("user-id", "user-id", "RTSP location URI user id for authentication", nullptr,
+                          kRw));
+  g_object_class_install_property(
+      klass, PROP_USER_PW,
+      g_param_spec_string("user-pw", "user-pw", "RTSP location URI user password for authentication", nullptr,
+                          kRw));
+  g_object_class_install_property(
+      klass, PROP_USER_AGENT,
+      g_param_spec_string("user-agent", "User Agent", "The User-Agent string to send to the server",
+                          rtspsrc2_default_user_agent().c_str(), kRw));
+  g_object_class_install_property(
+      klass, PROP_DO_RTSP_KEEP_ALIVE,
+      g_param_spec_boolean("do-rtsp-keep-alive", "Do RTSP Keep Alive",
+                           "Send RTSP keep alive packets, disable for old incompatible server.", TRUE, kRw));
+  g_object_class_install_property(
+      klass, PROP_DO_RTCP,
+      g_param_spec_boolean("do-rtcp", "Do RTCP", "Send RTCP packets, disable for old incompatible server.",
+                           TRUE, kRw));
+  g_object_class_install_property(
+      klass, PROP_PORT_RANGE,
+      g_param_spec_string(
+          "port-range", "Port range",
+          "Client port range that can be used to receive RTP and RTCP data, eg. 3000-3005 (NULL = no "
+          "restrictions)",
+          nullptr, kRw));
+  g_object_class_install_property(
+      klass, PROP_MULTICAST_IFACE,
+      g_param_spec_string("multicast-iface", "Multicast Interface",
+                          "The network interface on which to join the multicast group", nullptr, kRw));
+  g_object_class_install_property(
+      klass, PROP_TLS_VALIDATION_FLAGS,
+      g_param_spec_flags("tls-validation-flags", "TLS validation flags",
+                         "TLS certificate validation flags used to validate the server certificate",
+                         G_TYPE_TLS_CERTIFICATE_FLAGS, G_TLS_CERTIFICATE_VALIDATE_ALL, kRw));
+  g_object_class_install_property(
+      klass, PROP_TLS_DATABASE,
+      g_param_spec_object(
+          "tls-database", "TLS database",
+          "TLS database with anchor certificate authorities used to validate the server certificate",
+          G_TYPE_TLS_DATABASE, kRw));
+  g_object_class_install_property(
+      klass, PROP_TLS_INTERACTION,
+      g_param_spec_object("tls-interaction", "TLS interaction",
+                          "A GTlsInteraction object to prompt the user for password or certificate",
+                          G_TYPE_TLS_INTERACTION, kRw));
+  g_object_class_install_property(
+      klass, PROP_TEARDOWN_TIMEOUT,
+      g_param_spec_uint64(
+          "teardown-timeout", "Teardown Timeout",
+          "When transitioning PAUSED-READY, allow up to timeout (in nanoseconds) delay in order to "
+          "send teardown (0 = disabled)",
+          0, G_MAXUINT64, 100000000, kRw));
+  g_object_class_install_property(
+      klass, PROP_NAT_METHOD,
+      g_param_spec_enum("nat-method", "NAT Method", "Method to use for traversing firewalls and NAT",
+                        nat_method_get_type(), int(rtsp2::NatMethod::Dummy), kRw));
+  g_object_class_install_property(
+      klass, PROP_RECONNECT_ATTEMPTS,
+      g_param_spec_int(
+          "reconnect-attempts", "Reconnect attempts",
+          "Attempts to re-establish the session after the connection or the session was lost (-1 = "
+          "unlimited for live streams and off for recorded ones, 0 = never)",
+          -1, G_MAXINT, -1, kRw));
+  g_object_class_install_property(
+      klass, PROP_RECONNECT_MAX_INTERVAL,
+      g_param_spec_uint64(
+          "reconnect-max-interval", "Reconnect maximum interval",
+          "Longest wait between two reconnect attempts in microseconds (the wait doubles from 0.5 s "
+          "up to this)",
+          1, G_MAXUINT64, 30000000, kRw));
+  g_object_class_install_property(
+      klass, PROP_STATS,
+      g_param_spec_boxed(
+          "stats", "Statistics",
+          "Session and per-stream statistics (packets, bytes, lost, reordered, jitter, reconnects, "
+          "keep-alives, round-trip time)",
+          GST_TYPE_STRUCTURE, GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
+
+void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
+  auto* priv = GST_RTSP_SRC2(object)->priv;
+  std::lock_guard lock(priv->settings_mutex);
+  Settings& s = priv->settings;
+  switch (prop_id) {
+    case PROP_LOCATION:
+      s.location = string_or_empty(value);
+      break;
+    case PROP_PROTOCOLS:
+      s.protocols = g_value_get_flags(value);
+      break;
+    case PROP_TIMEOUT:
+      s.timeout_us = g_value_get_uint64(value);
+      break;
+    case PROP_TCP_TIMEOUT:
+      s.tcp_timeout_us = g_value_get_uint64(value);
+      break;
+    case PROP_LATENCY:
+      s.latency_ms = g_value_get_uint(value);
+      break;
+    case PROP_USER_ID:
+      s.user_id = string_or_empty(value);
+      break;
+    case PROP_USER_PW:
+      s.user_pw = string_or_empty(value);
+      break;
+    case PROP_USER_AGENT:
+      s.user_agent = string_or_empty(value);
+      break;
+    case PROP_DO_RTSP_KEEP_ALIVE:
+      s.do_rtsp_keep_alive = g_value_get_boolean(value);
+      break;
+    case PROP_DO_RTCP:
+      s.do_rtcp = g_value_get_boolean(value);
+      break;
+    case PROP_PORT_RANGE: {
+      std::string r = string_or_empty(value);
+      if (!r.empty() && !rtsp2::parse_port_range(r)) {
+        g_warning("rtspsrc2: invalid port-range '%s' ignored (expected e.g. 3000-3005)", r.c_str());
+        break;
+      }
+      s.port_range = r;
+      break;
+    }
+    case PROP_MULTICAST_IFACE:
+      s.multicast_iface = string_or_empty(value);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      s.tls_validation_flags = GTlsCertificateFlags(g_value_get_flags(value));
+      break;
+    case PROP_TLS_DATABASE:
+      s.tls_database = rtsp2::GRef<GTlsDatabase>(static_cast<GTlsDatabase*>(g_value_get_object(value)));
+      break;
+    case PROP_TLS_INTERACTION:
+      s.tls_interaction =
+          rtsp2::GRef<GTlsInteraction>(static_cast<GTlsInteraction*>(g_value_get_object(value)));
+      break;
+    case PROP_TEARDOWN_TIMEOUT:
+      s.teardown_timeout_ns = g_value_get_uint64(value);
+      break;
+    case PROP_NAT_METHOD:
+      s.nat_method = rtsp2::NatMethod(g_value_get_enum(value));
+      break;
+    case PROP_RECONNECT_ATTEMPTS:
+      s.reconnect_attempts = g_value_get_int(value);
+      break;
+    case PROP_RECONNECT_MAX_INTERVAL:
+      s.reconnect_max_interval_us = g_value_get_uint64(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
+  auto* self = GST_RTSP_SRC2(object);
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed(value, gst_rtsp_src2_build_stats(self));
+    return;
+  }
+  auto* priv = self->priv;
+  std::lock_guard lock(priv->settings_mutex);
+  const Settings& s = priv->settings;
+  switch (prop_id) {
+    case PROP_LOCATION:
+      set_string_or_null(value, s.location);
+      break;
+    case PROP_PROTOCOLS:
+      g_value_set_flags(value, s.protocols);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint64(value, s.timeout_us);
+      break;
+    case PROP_TCP_TIMEOUT:
+      g_value_set_uint64(value, s.tcp_timeout_us);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint(value, s.latency_ms);
+      break;
+    case PROP_USER_ID:
+      set_string_or_null(value, s.user_id);
+      break;
+    case PROP_USER_PW:
+      set_string_or_null(value, s.user_pw);
+      break;
+    case PROP_USER_AGENT:
+      set_string_or_null(value, s.user_agent);
+      break;
+    case PROP_DO_RTSP_KEEP_ALIVE:
+      g_value_set_boolean(value, s.do_rtsp_keep_alive);
+      break;
+    case PROP_DO_RTCP:
+      g_value_set_boolean(value, s.do_rtcp);
+      break;
+    case PROP_PORT_RANGE:
+      set_string_or_null(value, s.port_range);
+      break;
+    case PROP_MULTICAST_IFACE:
+      set_string_or_null(value, s.multicast_iface);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      g_value_set_flags(value, s.tls_validation_flags);
+      break;
+    case PROP_TLS_DATABASE:
+      g_value_set_object(value, s.tls_database.get());
+      break;
+    case PROP_TLS_INTERACTION:
+      g_value_set_object(value, s.tls_interaction.get());
+      break;
+    case PROP_TEARDOWN_TIMEOUT:
+      g_value_set_uint64(value, s.teardown_timeout_ns);
+      break;
+    case PROP_NAT_METHOD:
+      g_value_set_enum(value, int(s.nat_method));
+      break;
+    case PROP_RECONNECT_ATTEMPTS:
+      g_value_set_int(value, s.reconnect_attempts);
+      break;
+    case PROP_RECONNECT_MAX_INTERVAL:
+      g_value_set_uint64(value, s.reconnect_max_interval_us);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+namespace {
+
+// Jitter and loss of the remote sender in one rtpbin session ("source-stats" of its RTPSession).
+void add_rtp_source_stats(GstElement* manager, unsigned session, GstStructure* out) {
+  GObject* rtp_session = nullptr;
+  g_signal_emit_by_name(manager, "get-internal-session", session, &rtp_session);
+  if (rtp_session == nullptr) return;
+  GstStructure* st = nullptr;
+  g_object_get(rtp_session, "stats", &st, nullptr);
+  g_object_unref(rtp_session);
+  if (st == nullptr) return;
+  const GValue* sources = gst_structure_get_value(st, "source-stats");
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  // rtpsession's stats still use GValueArray.
+  if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
+    auto* arr = static_cast<GValueArray*>(g_value_get_boxed(sources));
+    for (guint i = 0; arr != nullptr && i < arr->n_values; ++i) {
+      const GstStructure* src = gst_value_get_structure(g_value_array_get_nth(arr, i));
+      gboolean internal = TRUE, sender = FALSE;
+      gst_structure_get_boolean(src, "internal", &internal);
+      gst_structure_get_boolean(src, "is-sender", &sender);
+      if (internal || !sender) continue;
+      guint jitter = 0;
+      gint lost = 0;
+      gst_structure_get_uint(src, "jitter", &jitter);
+      gst_structure_get_int(src, "packets-lost", &lost);
+      gst_structure_set(out, "jitter", G_TYPE_UINT, jitter, "lost", G_TYPE_INT64, gint64(lost), nullptr);
+    }
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gst_structure_free(st);
+}
+
+}  // namespace
+
+GstStructure* gst_rtsp_src2_build_stats(GstRtspSrc2* self) {
+  auto* priv = self->priv;
+  GstStructure* s = gst_structure_new_empty("application/x-rtspsrc2-stats");
+  std::vector<rtsp2::StreamStats> streams;
+  {
+    std::lock_guard lock(priv->shared_stats.mutex);
+    auto& st = priv->shared_stats;
+    gst_structure_set(s, "reconnects", G_TYPE_UINT64, st.reconnects, "keep-alives", G_TYPE_UINT64,
+                      st.keep_alives, "requests", G_TYPE_UINT64, st.requests, "rtt", G_TYPE_UINT64,
+                      st.rtt_ms < 0 ? GST_CLOCK_TIME_NONE : guint64(st.rtt_ms) * GST_MSECOND,
+                      "dropped-interleaved", G_TYPE_UINT64, st.dropped_interleaved, nullptr);
+    streams = st.streams;
+  }
+  GValue list = G_VALUE_INIT;
+  gst_value_list_init(&list, guint(streams.size()));
+  std::lock_guard lock(priv->receive_mutex);
+  GstElement* manager = priv->receive ? priv->receive->manager() : nullptr;
+  for (const auto& st : streams) {
+    GstStructure* one = gst_structure_new(
+        "application/x-rtspsrc2-stream-stats", "index", G_TYPE_UINT, st.index, "transport", G_TYPE_STRING,
+        st.transport.empty() ? "none" : st.transport.c_str(), "packets", G_TYPE_UINT64, st.packets, "bytes",
+        G_TYPE_UINT64, st.bytes, "reordered", G_TYPE_UINT64, st.reordered, "rtcp-packets", G_TYPE_UINT64,
+        st.rtcp_packets, "lost", G_TYPE_INT64, gint64(0), "jitter", G_TYPE_UINT, 0u, nullptr);
+    if (manager != nullptr) add_rtp_source_stats(manager, st.index, one);
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed(&v, one);
+    gst_value_list_append_and_take_value(&list, &v);
+  }
+  gst_structure_take_value(s, "streams", &list);
+  return s;
+}
