@@ -1,9 +1,11 @@
 #include "elements.hpp"
 
+#include "g711/g711.hpp"
 #include "h264/h264_depay.hpp"
 #include "h264/h264_pay.hpp"
 #include "mp4g/mp4g_depay.hpp"
 #include "mp4g/mp4g_pay.hpp"
+#include "opus/opus.hpp"
 
 namespace rtsp2::rtp {
 
@@ -13,6 +15,12 @@ bool register_elements(GstPlugin* plugin) {
   ok &= register_depayloader(plugin, h264::depay_descriptor);
   ok &= register_payloader(plugin, mp4g::pay_descriptor);
   ok &= register_depayloader(plugin, mp4g::depay_descriptor);
+  ok &= register_payloader(plugin, g711::pcmu_pay_descriptor);
+  ok &= register_depayloader(plugin, g711::pcmu_depay_descriptor);
+  ok &= register_payloader(plugin, g711::pcma_pay_descriptor);
+  ok &= register_depayloader(plugin, g711::pcma_depay_descriptor);
+  ok &= register_payloader(plugin, opus::pay_descriptor);
+  ok &= register_depayloader(plugin, opus::depay_descriptor);
   return ok;
 }
 

@@ -166,8 +166,22 @@ def h264_pay_seeds():
     write("rtph264pay2", seeds)
 
 
+def audio_seeds():
+    """G.711 and Opus: real streams from the upstream payloaders plus a few odd packets."""
+    for target, chain in (("rtppcmudepay2", "audio/x-raw,rate=8000 ! mulawenc ! rtppcmupay max-ptime=20000000"),
+                          ("rtppcmadepay2", "audio/x-raw,rate=8000 ! alawenc ! rtppcmapay max-ptime=20000000"),
+                          ("rtpopusdepay2", "audio/x-raw,rate=48000 ! opusenc ! rtpopuspay")):
+        packets = gst_stream("audiotestsrc num-buffers=5 samplesperbuffer=960 ! " + chain)
+        seeds = chunks(packets, 0x00)
+        odd = [rtp(1, 0, b"", True), rtp(2, 160, b"\x01", False), rtp(65535, 320, bytes(161)),
+               rtp(0, 0xFFFFFFF0, bytes(10), ssrc=7)]
+        seeds.append(seed(0x01, odd, [0, 1, 2, 0]))
+        write(target, seeds)
+
+
 def main():
     h264_seeds()
+    audio_seeds()
     h264_pay_seeds()
     mp4g_seeds()
     return 0
