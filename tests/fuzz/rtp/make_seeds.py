@@ -179,8 +179,25 @@ def audio_seeds():
         write(target, seeds)
 
 
+def h265_seeds():
+    video = "videotestsrc num-buffers=4 pattern=ball ! video/x-raw,format=I420,width=64,height=64 ! " \
+            "x265enc speed-preset=ultrafast key-int-max=2"
+    seeds = []
+    for pay, sel in (("rtph265pay mtu=200", 0x00), ("rtph265pay mtu=120 aggregate-mode=zero-latency", 0x12),
+                     ("rtph265pay2 mtu=150", 0x20)):
+        seeds += chunks(gst_stream(video + " ! " + pay), sel)
+    vps = bytes.fromhex("40010c01ffff01600000030090000003000003003f959409")
+    idr = bytes([19 << 1, 1, 0xaf]) + bytes(range(1, 60))
+    ap = bytes([48 << 1, 1]) + struct.pack("!H", len(vps)) + vps + struct.pack("!H", len(idr)) + idr
+    fu = lambda s, e, data: bytes([49 << 1, 1, (0x80 if s else 0) | (0x40 if e else 0) | 19]) + data
+    seeds.append(seed(0x00, [rtp(1, 0, ap), rtp(2, 0, fu(1, 0, idr[2:30])), rtp(3, 0, fu(0, 1, idr[30:]), True)]))
+    seeds.append(seed(0x01, [rtp(1, 0, bytes([2, 1, 0, 9]) + idr[2:], True), rtp(2, 9, bytes([100, 1, 0, 0]), True)]))
+    write("rtph265depay2", seeds)
+
+
 def main():
     h264_seeds()
+    h265_seeds()
     audio_seeds()
     h264_pay_seeds()
     mp4g_seeds()
