@@ -195,8 +195,20 @@ def h265_seeds():
     write("rtph265depay2", seeds)
 
 
+def mp4v_seeds():
+    video = "videotestsrc num-buffers=4 pattern=ball ! video/x-raw,width=64,height=48 ! avenc_mpeg4 gop-size=2"
+    seeds = []
+    for pay in ("rtpmp4vpay mtu=200 config-interval=-1", "rtpmp4vpay2 mtu=150"):
+        seeds += chunks(gst_stream(video + " ! " + pay), 0x00)
+    vop = b"\x00\x00\x01\xb6\x10" + bytes(range(1, 40))
+    seeds.append(seed(0x01, [rtp(1, 0, vop[:20]), rtp(3, 0, vop[20:], True), rtp(4, 9, b"", True),
+                             rtp(5, 18, b"\x00\x00\x01\xb0\x01\x00\x00\x01\x20", True)]))
+    write("rtpmp4vdepay2", seeds)
+
+
 def main():
     h264_seeds()
+    mp4v_seeds()
     h265_seeds()
     audio_seeds()
     h264_pay_seeds()
