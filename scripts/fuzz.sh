@@ -6,10 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10000}
 if [ ! -f build-fuzz/build.ninja ]; then
-  CC=clang CXX=clang++ meson setup build-fuzz -Dfuzzing=true -Dtests=disabled -Dexamples=disabled \
-    -Dbench=disabled -Db_lundef=false >/dev/null
+  if ! CC=clang CXX=clang++ meson setup build-fuzz -Dfuzzing=true -Dtests=disabled -Dexamples=disabled \
+    -Dbench=disabled -Db_lundef=false >/dev/null; then
+    echo "fuzz build: FAILED (meson setup)"
+    exit 1
+  fi
 fi
-ninja -C build-fuzz >/dev/null
+if ! ninja -C build-fuzz -j"$(nproc)" >build-fuzz/build-output.txt 2>&1; then
+  tail -40 build-fuzz/build-output.txt
+  echo "fuzz build: FAILED"
+  exit 1
+fi
+mkdir -p fuzz-out
 status=0
 for exe in $(find build-fuzz/tests/fuzz -name "fuzz_*" -type f -perm -u+x | sort); do
   name=$(basename "$exe"); name=${name#fuzz_}
@@ -17,10 +25,10 @@ for exe in $(find build-fuzz/tests/fuzz -name "fuzz_*" -type f -perm -u+x | sort
   # A scratch corpus so that the committed seeds are never rewritten.
   cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
   if "$exe" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 -timeout=10 -print_final_stats=0 \
-      -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+      -artifact_prefix="fuzz-out/$name-" "$work" >"$work.log" 2>&1; then
     echo "fuzz $name: $runs runs, no finding"
   else
-    echo "fuzz $name: FINDING (log below)"; tail -40 "$work.log"; status=1
+    echo "fuzz $name: FINDING (log below; input kept in fuzz-out/)"; tail -40 "$work.log"; status=1
   fi
   rm -rf "$work" "$work.log"
 done

@@ -47,7 +47,8 @@ run_suite build-asan "ASan+UBSan build"
 
 echo "== fuzz: $fuzz_runs runs per target"
 fuzz_log=$(mktemp)
-if bash scripts/fuzz.sh "$fuzz_runs" | tee "$fuzz_log"; then :; else failed_steps=$((failed_steps + 1)); fi
+# Each target prints one "fuzz NAME: ..." line, counted below; a failed fuzz build prints "fuzz build: FAILED".
+bash scripts/fuzz.sh "$fuzz_runs" | tee "$fuzz_log" || true
 
 # Count meson's results from both builds plus one result per fuzz target.
 python3 - "$root/build/meson-logs/testlog.json" "$root/build-asan/meson-logs/testlog.json" "$fuzz_log" \
@@ -71,7 +72,9 @@ for path in sys.argv[1:3]:
             failed += 1
 for line in open(sys.argv[3]):
     if line.startswith("fuzz "):
-        if "no finding" in line:
+        if line.startswith("fuzz build: FAILED"):
+            failed += 1
+        elif "no finding" in line:
             passed += 1
         elif "FINDING" in line:
             failed += 1

@@ -267,6 +267,7 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
                                   auto keep = impl->shared_from_this();
                                   impl->write_source.reset();  // GLib keeps its own ref while dispatching
                                   impl->flush();
+                                  if (impl->connected && impl->callbacks.writable) impl->callbacks.writable();
                                   return G_SOURCE_REMOVE;
                                 }),
                                 this, nullptr);

@@ -61,6 +61,9 @@ class ControlConnection {
     std::function<void()> connected;
     std::function<void(std::span<const std::uint8_t>)> data;
     std::function<void(const ConnectionFailure&)> failed;
+    // Optional: bytes that had to wait for the socket were written (queued_bytes() went down). A sender that
+    // keeps queued_bytes() bounded (rtspsink2's back-pressure) refills from here.
+    std::function<void()> writable;
   };
 
   ControlConnection(GMainContext* context, Callbacks callbacks);

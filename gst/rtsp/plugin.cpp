@@ -3,12 +3,14 @@
 
 #include <gst/gst.h>
 
+#include "rtspsink2.hpp"
 #include "rtspsrc2.hpp"
 
 GST_DEBUG_CATEGORY_EXTERN(rtspsrc2_debug);
 
 static gboolean plugin_init(GstPlugin* plugin) {
   GST_DEBUG_CATEGORY_INIT(rtspsrc2_debug, "rtspsrc2", 0, "rtsp2 RTSP client source");
+  if (!GST_ELEMENT_REGISTER(rtspsink2, plugin)) return FALSE;
   return GST_ELEMENT_REGISTER(rtspsrc2, plugin);
 }
 

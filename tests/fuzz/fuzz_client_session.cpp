@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "client_session.hpp"
+#include "gst_fuzz_env.hpp"
 
 using namespace rtsp2::core;
 
@@ -21,11 +22,7 @@ void drain(ClientSession& s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static bool inited = [] {
-    gst_init(nullptr, nullptr);
-    return true;
-  }();
-  (void)inited;
+  init_gst_for_fuzzing();
   SessionConfig c;
   c.url = *parse_url("rtsp://u:p@127.0.0.1:8554/test");
   c.options_first = (size & 1) != 0;

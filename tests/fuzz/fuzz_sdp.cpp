@@ -10,39 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "gst_fuzz_env.hpp"
 #include "sdp.hpp"
+#include "url.hpp"
 
 using namespace rtsp2::core;
 
-// GLib never frees its quark table: when the table grows, the old array is dropped on purpose (lock-free
-// lookups), and every new caps field name from a fuzzed fmtp makes a quark. Those arrays are allocated under
-// g_quark_from_*() (or in GLib's constructor for the first one); only they are exempt from leak reports. The
-// slow unwinder is needed to see those frames through GLib, which has no frame pointers.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:g_quark_from_string\n"
-         "leak:g_quark_from_static_string\n"
-         "leak:g_intern_string\n"
-         "leak:g_intern_static_string\n"
-         "leak:_dl_init\n";
-}
-extern "C" const char* __asan_default_options() {
-  return "fast_unwind_on_malloc=0:malloc_context_size=16";
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const bool initialised = [] {
-    gst_init(nullptr, nullptr);
-    // As in gst-check tests, no input may make GLib or GStreamer warn; abort() (unlike GLib's own SIGTRAP)
-    // leaves libFuzzer a crash artifact.
-    g_log_set_default_handler(
-        [](const gchar* domain, GLogLevelFlags level, const gchar* message, gpointer) {
-          g_log_default_handler(domain, level, message, nullptr);
-          if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) abort();
-        },
-        nullptr);
-    return true;
-  }();
-  (void)initialised;
+  init_gst_for_fuzzing();
 
   std::string_view input(reinterpret_cast<const char*>(data), size);
   if (auto r = parse_npt_range(input)) {
@@ -63,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (p->streams.empty()) __builtin_trap();
   std::vector<AnnounceStream> streams;
   for (const auto& s : p->streams) {
-    if (s.formats.empty() || s.control_url.rfind("rtsp", 0) != 0) __builtin_trap();
+    // Control URLs resolve to URLs (schemes compare case-insensitively: "RTSP://h/x" is valid).
+    if (s.formats.empty() || !parse_url(s.control_url)) __builtin_trap();
     for (const auto& f : s.formats) {
       if (f.caps.empty() || f.clock_rate <= 0 || f.pt < 0 || f.pt > 127) __builtin_trap();
       streams.push_back({f.caps, s.control});

@@ -1,0 +1,41 @@
+#include "sink_rtcp.hpp"
+
+#include <gst/rtp/gstrtcpbuffer.h>
+
+namespace rtsp2::sink {
+
+std::uint32_t extrapolate_rtp_time(const SenderState& s, std::int64_t now_us) {
+  const std::int64_t elapsed = now_us > s.last_send_us ? now_us - s.last_send_us : 0;
+  const auto ticks = std::uint64_t(elapsed) * s.clock_rate / 1'000'000u;
+  return std::uint32_t(s.last_rtp_time + std::uint32_t(ticks));
+}
+
+std::uint64_t ntp_from_unix_us(std::int64_t unix_us) {
+  constexpr std::uint64_t kUnixToNtp = 2'208'988'800ull;  // seconds from 1900 to 1970
+  const std::uint64_t secs = std::uint64_t(unix_us / 1'000'000) + kUnixToNtp;
+  const std::uint64_t frac = (std::uint64_t(unix_us % 1'000'000) << 32) / 1'000'000u;
+  return (secs << 32) | frac;
+}
+
+BufferPtr build_sender_report(const SenderState& s, const std::string& cname, std::int64_t now_us,
+                              std::int64_t now_unix_us) {
+  BufferPtr buf(gst_rtcp_buffer_new(1400));
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
+  GstRTCPPacket packet;
+  bool ok = gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SR, &packet);
+  if (ok) {
+    gst_rtcp_packet_sr_set_sender_info(&packet, s.ssrc, ntp_from_unix_us(now_unix_us),
+                                       extrapolate_rtp_time(s, now_us), s.packets, s.octets);
+    ok = gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SDES, &packet) &&
+         gst_rtcp_packet_sdes_add_item(&packet, s.ssrc) &&
+         gst_rtcp_packet_sdes_add_entry(&packet, GST_RTCP_SDES_CNAME,
+                                        guint8(std::min<std::size_t>(cname.size(), 255)),
+                                        reinterpret_cast<const guint8*>(cname.data()));
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  if (!ok) return {};
+  return buf;
+}
+
+}  // namespace rtsp2::sink

@@ -1,0 +1,102 @@
+// rtspsink2 publishing to gst-rtsp-server's RECORD mount (in process, 127.0.0.1, free port): H.264 alone and
+// H.264 + AAC, over TCP and UDP, with and without Digest authentication. The server decodes what it receives;
+// every frame that reached rtspsink2 must arrive, and the pipeline's EOS must come after the server has it
+// all.
+#include <gst/gst.h>
+
+#include <string>
+
+#include "sink_pipeline.hpp"
+#include "sink_record_server.hpp"
+
+#include "check.hpp"
+
+using rtsp2::test::RecordServer;
+
+namespace {
+
+struct Case {
+  const char* name;
+  bool audio;
+  const char* protocols;  // rtspsink2's
+  bool digest;
+  bool server_tcp;
+  bool server_udp;
+};
+
+const Case kCases[] = {
+    {"h264 tcp", false, "tcp", false, true, true},
+    {"h264 udp", false, "udp", false, true, true},
+    {"h264+aac tcp", true, "tcp", false, true, true},
+    {"h264+aac udp", true, "udp", false, true, true},
+    {"h264 tcp digest", false, "tcp", true, true, true},
+    {"h264+aac udp digest", true, "udp", true, true, true},
+    // Default protocols (TCP first, then UDP) against a server that takes UDP only: 461, then UDP.
+    {"h264 default protocols, server udp only", false, "tcp+udp", false, false, true},
+};
+
+constexpr int kFrames = 45;
+constexpr int kAudioBuffers = 40;
+
+GST_START_TEST(test_record) {
+  const Case& c = kCases[__i__];
+  GST_INFO("case: %s", c.name);
+  RecordServer::Options opts;
+  opts.audio = c.audio;
+  opts.tcp = c.server_tcp;
+  opts.udp = c.server_udp;
+  if (c.digest) {
+    opts.digest_user = "publisher";
+    opts.digest_password = "s3cret";
+  }
+  RecordServer server(opts);
+  fail_unless(server.start());
+
+  std::string launch = rtsp2::test::h264_source(kFrames) + " ! rtspsink2 name=sink location=\"" +
+                       server.url() + "\" protocols=" + c.protocols;
+  if (c.digest) launch += " user-id=publisher user-pw=s3cret";
+  if (c.audio) launch += " " + rtsp2::test::aac_source(kAudioBuffers) + " ! sink.";
+  auto r = rtsp2::test::publish(launch);
+  fail_unless(r.eos, "%s: no EOS (error: %s / %s, timed out: %d)", c.name, r.error_text.c_str(),
+              r.error_debug.c_str(), r.timed_out);
+  fail_unless(server.wait_media_eos(10000), "%s: the server's media never finished", c.name);
+  fail_unless(r.video_sent > 0);
+  fail_unless_equals_int(server.video_frames(), r.video_sent);
+  if (c.audio) {
+    fail_unless(r.audio_sent > 0);
+    fail_unless_equals_int(server.audio_frames(), r.audio_sent);
+  }
+  fail_unless_equals_int(server.requests("TEARDOWN"), 1);
+  const auto transports = server.setup_transports();
+  fail_unless_equals_int(int(transports.size()), c.audio ? 2 : 1);
+  for (const auto& t : transports) {
+    fail_unless(t.find("mode=record") != std::string::npos, "%s", t.c_str());
+    if (std::string(c.protocols) == "udp") {
+      fail_unless(t.find("client_port=") != std::string::npos, "%s", t.c_str());
+      fail_unless(t.find("client_port=0-0") == std::string::npos, "%s", t.c_str());
+    }
+  }
+  const std::string sdp = server.announced_sdp();
+  fail_unless(sdp.find("a=rtpmap:96 H264/90000") != std::string::npos, "%s", sdp.c_str());
+  fail_unless(sdp.find("sprop-parameter-sets=") != std::string::npos, "%s", sdp.c_str());
+  fail_unless(sdp.find("a=control:stream=0") != std::string::npos, "%s", sdp.c_str());
+  if (c.audio) fail_unless(sdp.find("MPEG4-GENERIC/48000") != std::string::npos, "%s", sdp.c_str());
+  server.stop();
+}
+GST_END_TEST;
+
+Suite* rtspsink2_record_suite() {
+  Suite* s = suite_create("rtspsink2_record");
+  TCase* tc = tcase_create("record");
+  tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(tc, test_record, 0, G_N_ELEMENTS(kCases));
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_check_init(&argc, &argv);
+  return gst_check_run_suite(rtspsink2_record_suite(), "rtspsink2_record", __FILE__);
+}
