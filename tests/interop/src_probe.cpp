@@ -100,6 +100,11 @@ bool SrcProbe::no_more_pads() {
   return no_more_pads_;
 }
 
+bool SrcProbe::eos() {
+  std::lock_guard lock(mutex_);
+  return eos_;
+}
+
 GstBusSyncReply SrcProbe::on_bus(GstBus*, GstMessage* msg, gpointer data) {
   auto* self = static_cast<SrcProbe*>(data);
   std::lock_guard lock(self->mutex_);
@@ -115,6 +120,9 @@ GstBusSyncReply SrcProbe::on_bus(GstBus*, GstMessage* msg, gpointer data) {
     }
     case GST_MESSAGE_WARNING:
       self->warnings_++;
+      break;
+    case GST_MESSAGE_EOS:
+      self->eos_ = true;
       break;
     case GST_MESSAGE_ELEMENT:
       if (const GstStructure* s = gst_message_get_structure(msg)) {

@@ -54,6 +54,7 @@ class SrcProbe {
   int warning_count();
   std::vector<std::string> element_messages();  // structure names
   bool no_more_pads();
+  bool eos();
 
  private:
   static void on_pad_added(GstElement*, GstPad* pad, gpointer self);
@@ -75,6 +76,7 @@ class SrcProbe {
   int warnings_ = 0;
   std::vector<std::string> element_messages_;
   bool no_more_pads_ = false;
+  bool eos_ = false;
   struct ProbeContext {
     SrcProbe* self;
     std::string pad;

@@ -86,6 +86,22 @@ GST_START_TEST(test_h264_aac) {
   fail_unless(p.wait([&] { return p.no_more_pads(); }, kTimeoutMs));
   fail_unless(p.pad("stream_0").caps.find("H264") != std::string::npos);
   fail_unless(p.pad("stream_1").caps.find("MPEG4-GENERIC") != std::string::npos);
+  // Stats per stream count what arrived.
+  GstStructure* stats = nullptr;
+  g_object_get(p.src(), "stats", &stats, nullptr);
+  const GValue* streams = gst_structure_get_value(stats, "streams");
+  fail_unless_equals_int(int(gst_value_list_get_size(streams)), 2);
+  for (guint i = 0; i < 2; ++i) {
+    const GstStructure* st = gst_value_get_structure(gst_value_list_get_value(streams, i));
+    guint64 packets = 0, bytes = 0;
+    fail_unless(gst_structure_get_uint64(st, "packets", &packets) && packets > 0);
+    fail_unless(gst_structure_get_uint64(st, "bytes", &bytes) && bytes > packets * 12);
+    fail_unless(gst_structure_has_field(st, "jitter") && gst_structure_has_field(st, "lost"));
+  }
+  gst_structure_free(stats);
+  // An application EOS (gst-launch -e) reaches every pad and the bus.
+  fail_unless(gst_element_send_event(p.pipeline(), gst_event_new_eos()));
+  fail_unless(p.wait([&] { return p.eos(); }, kTimeoutMs));
 }
 GST_END_TEST;
 
