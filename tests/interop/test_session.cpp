@@ -328,8 +328,10 @@ GST_START_TEST(test_seek_with_rate_sends_scale) {
                                   GST_SEEK_TYPE_NONE, -1)));
   fail_unless(server.wait_method("PLAY", 2, kTimeoutMs));
   std::lock_guard lock(m);
-  fail_unless_equals_string(S::header(plays[1], "Range").c_str(), "npt=1.000-");
-  fail_unless_equals_string(S::header(plays[1], "Scale").c_str(), "2.000");
+  const std::string range = S::header(plays[1], "Range");
+  const std::string scale = S::header(plays[1], "Scale");
+  fail_unless(range == "npt=1.000-", "Range: %s", range.c_str());
+  fail_unless(scale == "2.000", "Scale: %s", scale.c_str());
   fail_unless(S::header(plays[0], "Scale").empty());
   // PAUSE went first: the server stops before moving.
   auto methods = server.methods();
