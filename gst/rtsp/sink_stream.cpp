@@ -84,15 +84,18 @@ bool SinkStream::is_eos() const {
   return eos_;
 }
 
-GstFlowReturn SinkStream::push(GstBuffer* packet) {
-  const std::int64_t now = g_get_monotonic_time();
+void SinkStream::mark_ready() {
   bool first = false;
   {
     std::lock_guard lock(mutex_);
     if (!ready_) first = ready_ = true;
   }
   if (first) listener_.stream_ready(index_);
-  return add_packet(packet, now);
+}
+
+GstFlowReturn SinkStream::push(GstBuffer* packet) {
+  mark_ready();
+  return add_packet(packet, g_get_monotonic_time());
 }
 
 GstFlowReturn SinkStream::resume() {

@@ -90,6 +90,8 @@ class SinkStream {
   // was interrupted by set_flushing(true): the unit stays with the stream and resume() commits it later.
   GstFlowReturn push(GstBuffer* packet);
   GstFlowReturn resume();
+  // The first buffer prerolled: caps are final (the session can be announced before PLAYING).
+  void mark_ready();
   // Flushes the open access unit and marks the end of the stream.
   void end_of_stream();
   // Blocks until finish() (true) or set_flushing(true) (false).
