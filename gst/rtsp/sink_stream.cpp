@@ -110,6 +110,7 @@ GstFlowReturn SinkStream::add_packet(GstBuffer* packet, std::int64_t now_us) {
   {
     std::lock_guard lock(mutex_);
     counters_.packets_in++;
+    counters_.bytes_in += gst_buffer_get_size(packet);
     if (!v.valid) {
       counters_.invalid_packets++;
       return GST_FLOW_OK;

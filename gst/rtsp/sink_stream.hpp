@@ -50,6 +50,7 @@ enum class StreamMode { Holding, Sending, Reconnecting, Failed };
 
 struct StreamCounters {
   std::uint64_t packets_in = 0;
+  std::uint64_t bytes_in = 0;
   std::uint64_t dropped_packets = 0;  // whole units dropped: their packets
   std::uint64_t dropped_units = 0;
   std::uint64_t invalid_packets = 0;  // not RTP

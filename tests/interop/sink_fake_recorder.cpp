@@ -27,7 +27,16 @@ bool h264_key_start(const std::uint8_t* p, std::size_t n) {
   if (n == 0) return false;
   const int type = p[0] & 0x1f;
   if (type == 5 || type == 7) return true;
-  if (type == 24 && n > 3) return (p[3] & 0x1f) == 7 || (p[3] & 0x1f) == 5;
+  if (type == 24) {  // STAP-A: any aggregated SPS or IDR
+    for (std::size_t off = 1; off + 2 < n;) {
+      const std::size_t size = (std::size_t(p[off]) << 8) | p[off + 1];
+      if (size == 0 || off + 2 + size > n) break;
+      const int t = p[off + 2] & 0x1f;
+      if (t == 5 || t == 7) return true;
+      off += 2 + size;
+    }
+    return false;
+  }
   if (type == 28 && n > 1) return (p[1] & 0x80) != 0 && (p[1] & 0x1f) == 5;
   return false;
 }
@@ -155,8 +164,10 @@ void FakeRecorder::serve(GSocket* client, int index) {
             const bool marker = (p[1] & 0x80) != 0;
             const std::uint32_t ts =
                 (std::uint32_t(p[4]) << 24) | (std::uint32_t(p[5]) << 16) | (std::uint32_t(p[6]) << 8) | p[7];
-            if (conn().rtp_packets == 0 && off < len)
+            if (conn().rtp_packets == 0 && off < len) {
               conn().first_packet_key = h264_key_start(p + off, len - off);
+              conn().first_nal = p[off];
+            }
             if (open_ts && *open_ts != ts && !open_has_end) conn().cut_frames++;
             open_ts = ts;
             open_has_end = marker;

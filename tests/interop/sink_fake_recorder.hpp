@@ -32,6 +32,7 @@ class FakeRecorder {
     int rtp_packets = 0;            // on channel 0 (the video stream)
     int rtcp_packets = 0;           // on odd channels
     bool first_packet_key = false;  // the first packet on channel 0 starts an H.264 key frame
+    int first_nal = -1;             // its first payload byte
     int video_frames = 0;           // complete frames (ended by a marker bit) on channel 0
     int cut_frames = 0;             // frames that lost their end
     bool torn_down = false;
