@@ -1,10 +1,16 @@
 #include "client_session.hpp"
 
+#include <gst/gst.h>
+
 #include <algorithm>
 #include <charconv>
+#include <mutex>
 #include <utility>
 
 #include "session_headers.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(rtspcore_debug);
+#define GST_CAT_DEFAULT rtspcore_debug
 
 namespace rtsp2::core {
 
@@ -173,6 +179,7 @@ struct ClientSession::Impl {
     if (auth) r.headers.set("Authorization", auth->authorization(r.method_name, r.uri));
     std::uint32_t cseq = next_cseq++;
     r.headers.set("CSeq", std::to_string(cseq));
+    GST_DEBUG("> %s %s CSeq %u", r.method_name.c_str(), r.uri.c_str(), cseq);
     transmit.push_back(serialize(r));
     stats.requests++;
     in_flight.emplace(cseq, InFlight{purpose, std::move(r), now, stream, token, 0, std::move(play)});
@@ -184,6 +191,7 @@ struct ClientSession::Impl {
     r.headers.set("Authorization", auth->authorization(r.method_name, r.uri));
     std::uint32_t cseq = next_cseq++;
     r.headers.set("CSeq", std::to_string(cseq));
+    GST_DEBUG("> %s %s CSeq %u (with credentials)", r.method_name.c_str(), r.uri.c_str(), cseq);
     transmit.push_back(serialize(r));
     stats.requests++;
     stats.auth_retries++;
@@ -348,6 +356,7 @@ struct ClientSession::Impl {
   // ---- failures ----
 
   void fail(SessionError e, int status, std::string message, bool fatal = true) {
+    GST_INFO("session %s: %s", fatal ? "failed" : "warning", message.c_str());
     if (fatal) {
       state = SessionState::Failed;
       in_flight.clear();
@@ -392,6 +401,7 @@ struct ClientSession::Impl {
   }
 
   void on_server_request(Request req) {
+    GST_DEBUG("< server request %s %s", req.method_name.c_str(), req.uri.c_str());
     Response resp = Response::make(200);
     if (auto c = req.headers.get("CSeq")) resp.headers.add("CSeq", std::string(*c));
     if (!session_id.empty()) resp.headers.add("Session", session_id);
@@ -465,6 +475,7 @@ struct ClientSession::Impl {
     std::optional<std::uint32_t> cseq = cseq_of(resp.headers);
     auto it = cseq ? in_flight.find(*cseq) : in_flight.end();
     if (!cseq && in_flight.size() == 1) it = in_flight.begin();  // some servers drop CSeq; one candidate only
+    GST_DEBUG("< %d %s CSeq %d", resp.status, resp.reason.c_str(), cseq ? static_cast<int>(*cseq) : -1);
     if (it == in_flight.end()) return;  // late answer to something forgotten (timed out, torn down)
     InFlight f = std::move(it->second);
     in_flight.erase(it);
@@ -664,7 +675,12 @@ struct ClientSession::Impl {
   }
 };
 
-ClientSession::ClientSession(SessionConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+ClientSession::ClientSession(SessionConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  static std::once_flag debug_once;
+  std::call_once(debug_once, [] {
+    GST_DEBUG_CATEGORY_INIT(rtspcore_debug, "rtspcore", 0, "rtsp2 RTSP session core (requests and answers)");
+  });
+}
 ClientSession::~ClientSession() = default;
 
 void ClientSession::start(Instant now) {

@@ -5,6 +5,8 @@
 
 #include "rtspsrc2_private.hpp"
 
+#define GST_CAT_DEFAULT rtspsrc2_debug
+
 using rtsp2::Settings;
 
 namespace {
@@ -211,7 +213,7 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_PORT_RANGE: {
       std::string r = string_or_empty(value);
       if (!r.empty() && !rtsp2::parse_port_range(r)) {
-        g_warning("rtspsrc2: invalid port-range '%s' ignored (expected e.g. 3000-3005)", r.c_str());
+        GST_WARNING_OBJECT(object, "invalid port-range '%s' ignored (expected e.g. 3000-3005)", r.c_str());
         break;
       }
       s.port_range = r;

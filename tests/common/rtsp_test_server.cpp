@@ -2,6 +2,7 @@
 
 #include <gst/rtsp-server/rtsp-server.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -338,6 +339,12 @@ void ScriptedRtspServer::drop_client() {
   if (client_) g_socket_shutdown(client_, TRUE, TRUE, nullptr);
 }
 
+bool ScriptedRtspServer::wait_method(const std::string& method, int count, int timeout_ms) const {
+  std::unique_lock lock(mutex_);
+  return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                        [&] { return std::count(methods_.begin(), methods_.end(), method) >= count; });
+}
+
 bool ScriptedRtspServer::send_to_client(const std::string& bytes) {
   std::lock_guard lock(mutex_);
   if (client_ == nullptr) return false;
@@ -412,10 +419,6 @@ void ScriptedRtspServer::run() {
         r.uri = r.text.substr(sp1 + 1, sp2 - sp1 - 1);
         r.cseq = header(r.text, "CSeq");
         r.connection = index;
-        {
-          std::lock_guard lock(mutex_);
-          methods_.push_back(r.method);
-        }
         std::string out = respond_(r);
         bool close_after = false;
         const std::string marker = kClose;
@@ -429,6 +432,12 @@ void ScriptedRtspServer::run() {
           gssize w = g_socket_send(c, out.data() + off, out.size() - off, nullptr, nullptr);
           if (w <= 0) break;
           off += std::size_t(w);
+        }
+        {
+          // Recorded once answered: a test waiting for a method knows its answer is on the wire.
+          std::lock_guard lock(mutex_);
+          methods_.push_back(r.method);
+          cond_.notify_all();
         }
         if (close_after) g_socket_shutdown(c, TRUE, TRUE, nullptr);
       }

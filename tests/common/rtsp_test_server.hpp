@@ -97,7 +97,9 @@ class ScriptedRtspServer {
   ~ScriptedRtspServer();
   std::uint16_t port() const { return port_; }
   std::string url(const std::string& path) const;
-  std::vector<std::string> methods() const;  // in arrival order
+  std::vector<std::string> methods() const;  // answered requests, in order
+  // Blocks until `count` requests of `method` were answered, or the timeout passes.
+  bool wait_method(const std::string& method, int count, int timeout_ms) const;
   int connections() const { return connections_.load(); }
   // Closes the current client connection from the server side.
   void drop_client();
@@ -121,6 +123,7 @@ class ScriptedRtspServer {
   std::atomic<bool> quit_{false};
   std::atomic<int> connections_{0};
   mutable std::mutex mutex_;
+  mutable std::condition_variable cond_;
   std::vector<std::string> methods_;
   GSocket* client_ = nullptr;
 };

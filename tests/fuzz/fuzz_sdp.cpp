@@ -12,6 +12,7 @@
 
 #include "gst_fuzz_env.hpp"
 #include "sdp.hpp"
+#include "url.hpp"
 
 using namespace rtsp2::core;
 
@@ -37,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (p->streams.empty()) __builtin_trap();
   std::vector<AnnounceStream> streams;
   for (const auto& s : p->streams) {
-    if (s.formats.empty() || s.control_url.rfind("rtsp", 0) != 0) __builtin_trap();
+    // Control URLs resolve to URLs (schemes compare case-insensitively: "RTSP://h/x" is valid).
+    if (s.formats.empty() || !parse_url(s.control_url)) __builtin_trap();
     for (const auto& f : s.formats) {
       if (f.caps.empty() || f.clock_rate <= 0 || f.pt < 0 || f.pt > 127) __builtin_trap();
       streams.push_back({f.caps, s.control});

@@ -4,8 +4,16 @@ namespace rtsp2::rtp {
 
 RtpPacket packet_from_rtp(GstRTPBuffer* rtp) {
   RtpPacket packet;
-  packet.payload = {static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(rtp)),
-                    gst_rtp_buffer_get_payload_len(rtp)};
+  // gst_rtp_buffer_map maps the memory holding the header; when the payload lies in that same mapping
+  // (a single-memory packet, as udpsrc/rtpjitterbuffer deliver) it is used directly: mapping the
+  // payload range again (gst_rtp_buffer_get_payload) costs about a fifth of a depayloader's time.
+  const guint header_len = gst_rtp_buffer_get_header_len(rtp);
+  const guint payload_len = gst_rtp_buffer_get_payload_len(rtp);
+  if (rtp->map[0].size >= std::size_t{header_len} + payload_len) {
+    packet.payload = {rtp->map[0].data + header_len, payload_len};
+  } else {
+    packet.payload = {static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(rtp)), payload_len};
+  }
   packet.rtptime = gst_rtp_buffer_get_timestamp(rtp);
   packet.ssrc = gst_rtp_buffer_get_ssrc(rtp);
   packet.seq = gst_rtp_buffer_get_seq(rtp);

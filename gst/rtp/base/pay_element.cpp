@@ -88,7 +88,15 @@ class Collector final : public PayOutput {
     if (list_) {
       GstBufferList* list = list_;
       list_ = nullptr;
-      GstFlowReturn ret = gst_rtp_base_payload_push_list(payload_, list);
+      GstFlowReturn ret;
+      if (gst_buffer_list_length(list) == 1) {
+        // A list of one costs more than the buffer alone (list allocation, foreach walks).
+        GstBuffer* only = gst_buffer_ref(gst_buffer_list_get(list, 0));
+        gst_buffer_list_unref(list);  // before pushing: the base class writes into a buffer it owns alone
+        ret = gst_rtp_base_payload_push(payload_, only);
+      } else {
+        ret = gst_rtp_base_payload_push_list(payload_, list);
+      }
       if (flow_ == GST_FLOW_OK) flow_ = ret;
     }
     return flow_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -75,41 +76,41 @@ bool parse_avcc(Bytes avcc, unsigned& length_size, ParameterSets& sets);
 
 // ---- template definitions ----
 
+// Offset of the next 00 00 01 at or after `from`, or data.size(). memchr finds the zero bytes (SIMD in
+// glibc): compressed data has few of them, so this reads the stream far faster than a byte loop.
+inline std::size_t find_start_code(Bytes data, std::size_t from) {
+  const std::uint8_t* base = data.data();
+  const std::size_t n = data.size();
+  std::size_t i = from;
+  while (n >= 3 && i + 2 < n) {
+    const void* hit = std::memchr(base + i, 0, n - 2 - i);
+    if (!hit) break;
+    i = static_cast<std::size_t>(static_cast<const std::uint8_t*>(hit) - base);
+    if (base[i + 1] == 0) {
+      if (base[i + 2] == 1) return i;
+      if (base[i + 2] == 0) {
+        ++i;  // 00 00 00: the start code may begin at the next byte
+        continue;
+      }
+      i += 3;
+    } else {
+      i += 2;
+    }
+  }
+  return n;
+}
+
 template <typename F>
 void for_each_annexb_nal(Bytes data, F&& f) {
   const std::size_t n = data.size();
-  std::size_t i = 0;
-  // Find the first start code.
-  std::size_t start = n;
-  while (i + 2 < n) {
-    if (data[i + 2] > 1) {
-      i += 3;
-    } else if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
-      start = i + 3;
-      break;
-    } else {
-      ++i;
-    }
-  }
-  while (start < n) {
-    // Find the next start code after `start`.
-    std::size_t j = start;
-    std::size_t next = n;
-    std::size_t end = n;
-    while (j + 2 < n) {
-      if (data[j + 2] > 1) {
-        j += 3;
-      } else if (data[j] == 0 && data[j + 1] == 0 && data[j + 2] == 1) {
-        end = j;
-        next = j + 3;
-        break;
-      } else {
-        ++j;
-      }
-    }
+  std::size_t at = find_start_code(data, 0);
+  while (at < n) {
+    const std::size_t start = at + 3;
+    const std::size_t next = find_start_code(data, start);
+    std::size_t end = next;
     while (end > start && data[end - 1] == 0) --end;
     if (end > start) f(data.subspan(start, end - start));
-    start = next;
+    at = next;
   }
 }
 

@@ -149,8 +149,26 @@ def mp4g_seeds():
     write("rtpmp4gdepay2", seeds)
 
 
+def h264_pay_seeds():
+    """Seeds for fuzz_rtph264pay2: x264 byte-stream and avc access units as input buffers."""
+    seeds = []
+    with tempfile.NamedTemporaryFile(suffix=".h264") as tmp:
+        subprocess.run(["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=4", "pattern=ball", "!",
+                        "video/x-raw,format=I420,width=64,height=48", "!", "x264enc", "key-int-max=2",
+                        "speed-preset=ultrafast", "!", "video/x-h264,stream-format=byte-stream", "!",
+                        "filesink", "location=" + tmp.name], check=True)
+        stream = open(tmp.name, "rb").read()
+    for sel in (0x00, 0x31, 0x92):
+        data = stream[:7000]
+        seeds.append(bytes([sel]) + struct.pack("!H", len(data)) + data)
+    avc = struct.pack("!I", 9) + bytes.fromhex("6742c015d90141fb01") + struct.pack("!I", 5) + bytes([0x65]) + bytes(4)
+    seeds.append(bytes([0x02]) + struct.pack("!H", len(avc)) + avc)
+    write("rtph264pay2", seeds)
+
+
 def main():
     h264_seeds()
+    h264_pay_seeds()
     mp4g_seeds()
     return 0
 
