@@ -372,6 +372,8 @@ void SrcController::request_play() {
     pending_seek_.reset();
   }
   session_->play(std::move(options), now());
+  plays_in_flight_.push_back(need_segment_);
+  need_segment_ = false;
   play_sent_ = true;
   drive();
 }
@@ -379,8 +381,16 @@ void SrcController::request_play() {
 void SrcController::on_playing(const core::event::Playing& p) {
   GST_DEBUG_OBJECT(host_.element(), "playing (RTP-Info: %s)", p.rtp_info.c_str());
   playing_ = true;
+  // PLAYs are answered in order. One that moves the position (the first, a seek) gets a new segment; an
+  // answer to an older PLAY while a seek's PLAY is still out changes nothing: its data is stale.
+  bool positioned = false;
+  if (!plays_in_flight_.empty()) {
+    positioned = plays_in_flight_.front();
+    plays_in_flight_.pop_front();
+  }
+  if (std::find(plays_in_flight_.begin(), plays_in_flight_.end(), true) != plays_in_flight_.end()) return;
   apply_play_caps(p);
-  if (need_segment_) {
+  if (positioned) {
     GstSegment seg;
     gst_segment_init(&seg, GST_FORMAT_TIME);
     if (p.range) seg.time = GstClockTime(std::llround(std::max(0.0, p.range->start) * GST_SECOND));
@@ -388,7 +398,6 @@ void SrcController::on_playing(const core::event::Playing& p) {
     EventPtr ev(gst_event_new_segment(&seg));
     if (segment_seqnum_ != 0) gst_event_set_seqnum(ev.get(), segment_seqnum_);
     host_.receive_path()->push_event_all(ev.get());
-    need_segment_ = false;
   }
   release_held();
   last_data_ = SteadyClock::now();
@@ -508,6 +517,7 @@ void SrcController::drop_session() {
   setup_called_ = false;
   play_sent_ = false;
   playing_ = false;
+  plays_in_flight_.clear();
   for (auto& s : streams_) {
     s->ready = false;
     s->held_rtp.reset();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -142,7 +143,8 @@ class SrcController {
   int reconnect_attempt_ = 0;
   std::string lost_reason_;
   std::optional<cmd::Seek> pending_seek_;
-  bool need_segment_ = true;
+  bool need_segment_ = true;          // the next PLAY moves the position: its answer brings a new segment
+  std::deque<bool> plays_in_flight_;  // per PLAY sent and not answered: does it move the position
   std::uint32_t segment_seqnum_ = 0;
   double requested_rate_ = 1.0;
   bool udp_data_seen_ = false;

@@ -80,6 +80,7 @@ struct RtspTestServer::Impl {
   std::map<std::string, int> counts;
   int total = 0;
   std::vector<std::string> transports;
+  std::vector<std::string> ranges, scales;
 
   static void on_send_message(GstRTSPClient*, GstRTSPContext* ctx, GstRTSPMessage*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
@@ -100,6 +101,14 @@ struct RtspTestServer::Impl {
       if (gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_TRANSPORT, &value, 0) == GST_RTSP_OK) {
         self->transports.emplace_back(value);
       }
+    }
+    if (method == GST_RTSP_PLAY) {
+      gchar* range = nullptr;
+      gchar* scale = nullptr;
+      gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_RANGE, &range, 0);
+      gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_SCALE, &scale, 0);
+      self->ranges.emplace_back(range ? range : "");
+      self->scales.emplace_back(scale ? scale : "");
     }
     self->cond.notify_all();
   }
@@ -219,6 +228,8 @@ bool RtspTestServer::start(std::uint16_t port) {
     d.counts.clear();
     d.total = 0;
     d.transports.clear();
+    d.ranges.clear();
+    d.scales.clear();
   }
   d.loop = g_main_loop_new(d.context, FALSE);
   d.thread = std::thread([&d] {
@@ -291,9 +302,32 @@ bool RtspTestServer::wait_requests(const std::string& method, int count, int tim
   });
 }
 
+bool RtspTestServer::wait_requests_any(const std::vector<std::string>& methods, int count,
+                                       int timeout_ms) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->cond.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    int n = 0;
+    for (const auto& m : methods) {
+      auto it = impl_->counts.find(m);
+      if (it != impl_->counts.end()) n += it->second;
+    }
+    return n >= count;
+  });
+}
+
 std::vector<std::string> RtspTestServer::setup_transports() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->transports;
+}
+
+std::vector<std::string> RtspTestServer::play_ranges() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->ranges;
+}
+
+std::vector<std::string> RtspTestServer::play_scales() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->scales;
 }
 
 // ------------------------------------------------------------------ ScriptedRtspServer

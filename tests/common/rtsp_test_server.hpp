@@ -71,8 +71,13 @@ class RtspTestServer {
   int total_requests() const;
   // Blocks until requests(method) >= count or the timeout passes; returns whether it got there.
   bool wait_requests(const std::string& method, int count, int timeout_ms) const;
+  // Same, for the sum of several methods.
+  bool wait_requests_any(const std::vector<std::string>& methods, int count, int timeout_ms) const;
   // Transport header values of the SETUP requests received.
   std::vector<std::string> setup_transports() const;
+  // Range and Scale headers of the PLAY requests received ("" where absent).
+  std::vector<std::string> play_ranges() const;
+  std::vector<std::string> play_scales() const;
 
  private:
   struct Impl;

@@ -1,0 +1,318 @@
+// rtspsrc2's session behaviour against gst-rtsp-server and scripted peers: keep-alive, TEARDOWN, PAUSE/PLAY
+// and seeking on a recorded media, reconnecting after a server restart, falling back from UDP to TCP, and the
+// get-parameter / set-parameter actions.
+#include <glib/gstdio.h>
+
+#include <cmath>
+#include <string>
+
+#include "../common/rtsp_test_server.hpp"
+#include "src_probe.hpp"
+
+#include "../common/check.hpp"
+
+using namespace rtsp2::test;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+
+guint64 stat_u64(GstElement* src, const char* field) {
+  GstStructure* s = nullptr;
+  g_object_get(src, "stats", &s, nullptr);
+  guint64 v = 0;
+  gst_structure_get_uint64(s, field, &v);
+  gst_structure_free(s);
+  return v;
+}
+
+bool has_message(SrcProbe& p, const std::string& name) {
+  for (const auto& m : p.element_messages()) {
+    if (m == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+GST_START_TEST(test_keep_alive) {
+  for (bool keep_alive : {true, false}) {
+    RtspTestServer server;
+    server.add_mount({"/test", h264_launch()});
+    server.set_session_timeout(2);  // keep-alive due after about 1 s
+    fail_unless(server.start(0));
+    SrcProbe p("rtspsrc2", server.url("/test"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+    g_object_set(p.src(), "do-rtsp-keep-alive", keep_alive ? TRUE : FALSE, nullptr);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_requests("PLAY", 1, kTimeoutMs));
+    // Without OPTIONS first the server's Public list is unknown: OPTIONS keeps the session alive.
+    const bool got = server.wait_requests_any({"GET_PARAMETER", "OPTIONS"}, 2, 4000);
+    fail_unless(got == keep_alive, "keep-alive %d: %d GET_PARAMETER, %d OPTIONS", keep_alive,
+                server.requests("GET_PARAMETER"), server.requests("OPTIONS"));
+    if (keep_alive) fail_unless(stat_u64(p.src(), "keep-alives") >= 2);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_teardown_when_stopping) {
+  RtspTestServer server;
+  server.add_mount({"/test", h264_launch()});
+  fail_unless(server.start(0));
+  SrcProbe p("rtspsrc2", server.url("/test"));
+  g_object_set(p.src(), "latency", 100u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait_frames("stream_0", 5, kTimeoutMs));
+  const auto t0 = std::chrono::steady_clock::now();
+  fail_unless_equals_int(p.set_state(GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500));
+  fail_unless(server.wait_requests("TEARDOWN", 1, 2000));
+  fail_unless(stat_u64(p.src(), "requests") >= 4);  // DESCRIBE SETUP PLAY TEARDOWN
+}
+GST_END_TEST;
+
+GST_START_TEST(test_pause_and_seek_recorded) {
+  gchar* dir = g_dir_make_tmp("rtsp2-seek-XXXXXX", nullptr);
+  const std::string file = std::string(dir) + "/clip.mkv";
+  fail_unless(write_h264_file(file, 6));
+  RtspTestServer server;
+  Mount m{"/clip", file_launch(file)};
+  m.shared = false;
+  server.add_mount(m);
+  fail_unless(server.start(0));
+
+  SrcProbe p("rtspsrc2", server.url("/clip"));
+  g_object_set(p.src(), "latency", 100u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait_frames("stream_0", 10, kTimeoutMs));
+
+  // A recorded presentation: seekable, with its duration.
+  GstQuery* q = gst_query_new_seeking(GST_FORMAT_TIME);
+  fail_unless(gst_element_query(p.pipeline(), q));
+  gboolean seekable = FALSE;
+  gst_query_parse_seeking(q, nullptr, &seekable, nullptr, nullptr);
+  gst_query_unref(q);
+  fail_unless(seekable);
+  gint64 duration = 0;
+  fail_unless(gst_element_query_duration(p.pipeline(), GST_FORMAT_TIME, &duration));
+  fail_unless(std::llabs(duration - 6 * gint64(GST_SECOND)) < gint64(GST_SECOND / 2),
+              "duration %" G_GINT64_FORMAT, duration);
+
+  // PAUSE when the pipeline pauses, PLAY again when it resumes.
+  p.set_state(GST_STATE_PAUSED);
+  fail_unless(server.wait_requests("PAUSE", 1, kTimeoutMs));
+  p.set_state(GST_STATE_PLAYING);
+  fail_unless(server.wait_requests("PLAY", 2, kTimeoutMs));
+
+  // A seek becomes PLAY with Range; downstream gets a segment at the new position and frames again.
+  const int before = p.pad("stream_0").buffers;
+  fail_unless(gst_element_seek_simple(p.pipeline(), GST_FORMAT_TIME,
+                                      GstSeekFlags(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT),
+                                      3 * GST_SECOND));
+  fail_unless(server.wait_requests("PLAY", 3, kTimeoutMs));
+  auto ranges = server.play_ranges();
+  fail_unless(ranges.back().rfind("npt=3", 0) == 0, "Range: %s", ranges.back().c_str());
+  const bool segment_seen = p.wait(
+      [&] {
+        for (const auto& s : p.pad("stream_0").segments) {
+          if (s.time == 3 * GST_SECOND) return true;
+        }
+        return false;
+      },
+      kTimeoutMs);
+  for (const auto& s : p.pad("stream_0").segments) {
+    GST_INFO("segment start %" GST_TIME_FORMAT " time %" GST_TIME_FORMAT " base %" GST_TIME_FORMAT,
+             GST_TIME_ARGS(s.start), GST_TIME_ARGS(s.time), GST_TIME_ARGS(s.base));
+  }
+  fail_unless(segment_seen, "no segment at 3 s after the seek");
+  fail_unless(p.wait_frames("stream_0", before + 10, kTimeoutMs), "%d frames after the seek",
+              p.pad("stream_0").buffers - before);
+  fail_unless_equals_int(p.error_count(), 0);
+  p.set_state(GST_STATE_NULL);
+  g_unlink(file.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_reconnect_after_server_restart) {
+  RtspTestServer server;
+  server.add_mount({"/test", h264_launch()});
+  fail_unless(server.start(0));
+  const std::uint16_t port = server.port();
+  SrcProbe p("rtspsrc2", server.url("/test"));
+  g_object_set(p.src(), "latency", 100u, "reconnect-max-interval", guint64(500000), nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait_frames("stream_0", 10, kTimeoutMs));
+
+  server.stop();
+  fail_unless(p.wait([&] { return has_message(p, "rtspsrc2-connection-lost"); }, kTimeoutMs));
+  const int before = p.pad("stream_0").buffers;
+  fail_unless(server.start(port), "port %u not reusable", port);
+  fail_unless(p.wait([&] { return has_message(p, "rtspsrc2-connection-restored"); }, kTimeoutMs));
+  // The same pad goes on, marked DISCONT, with frames that decode.
+  fail_unless(p.wait_frames("stream_0", before + 15, kTimeoutMs), "%d frames after restart",
+              p.pad("stream_0").buffers - before);
+  fail_unless(p.pad("stream_0").discont >= 1);
+  fail_unless_equals_int(int(p.pad_names().size()), 1);
+  fail_unless_equals_uint64(stat_u64(p.src(), "reconnects"), 1);
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_no_reconnect_when_disabled) {
+  RtspTestServer server;
+  server.add_mount({"/test", h264_launch()});
+  fail_unless(server.start(0));
+  SrcProbe p("rtspsrc2", server.url("/test"));
+  g_object_set(p.src(), "latency", 100u, "reconnect-attempts", 0, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait_frames("stream_0", 5, kTimeoutMs));
+  server.stop();
+  fail_unless(p.wait_error(kTimeoutMs));
+  fail_unless(g_error_matches(p.first_error(), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ), "%s",
+              p.first_error()->message);
+  fail_if(has_message(p, "rtspsrc2-connection-lost"));
+  fail_unless_equals_int(p.set_state(GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+}
+GST_END_TEST;
+
+namespace {
+
+const char* kSdp =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=scripted\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\n";
+
+std::string scripted_answer(const ScriptedRtspServer::Request& r,
+                            const std::string& extra_play_headers = {}) {
+  using S = ScriptedRtspServer;
+  if (r.method == "DESCRIBE")
+    return S::response(200, "OK", r.cseq, "Content-Type: application/sdp\r\n", kSdp);
+  if (r.method == "SETUP") {
+    std::string t = S::header(r.text, "Transport");
+    if (t.find("client_port") != std::string::npos) t += ";server_port=9-10";  // nothing will come from there
+    return S::response(200, "OK", r.cseq, "Session: 77;timeout=60\r\nTransport: " + t + "\r\n");
+  }
+  if (r.method == "PLAY") return S::response(200, "OK", r.cseq, "Session: 77\r\n" + extra_play_headers);
+  return S::response(200, "OK", r.cseq, "Session: 77\r\n");
+}
+
+// An interleaved RTP packet (channel 0) carrying a small H.264 slice.
+std::string rtp_frame(std::uint16_t seq) {
+  std::string rtp(12, '\0');
+  rtp[0] = char(0x80);
+  rtp[1] = char(96);
+  rtp[2] = char(seq >> 8);
+  rtp[3] = char(seq & 0xff);
+  const std::uint32_t ts = std::uint32_t(seq) * 3000;
+  for (int i = 0; i < 4; ++i) rtp[4 + i] = char(ts >> (24 - 8 * i));
+  rtp[8] = 0x12;
+  rtp += std::string("\x65\x88\x84\x00\x33\xff", 6);
+  std::string frame = "$";
+  frame += '\0';
+  frame += char(rtp.size() >> 8);
+  frame += char(rtp.size() & 0xff);
+  return frame + rtp;
+}
+
+}  // namespace
+
+GST_START_TEST(test_udp_silence_falls_back_to_tcp) {
+  ScriptedRtspServer server([](const ScriptedRtspServer::Request& r) { return scripted_answer(r); });
+  SrcProbe p("rtspsrc2", server.url("/cam"), false);
+  g_object_set(p.src(), "timeout", guint64(500000), "latency", 50u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  // UDP first; nothing arrives; a warning, then the same over TCP.
+  fail_unless(server.wait_method("PLAY", 2, kTimeoutMs));
+  fail_unless(p.warning_count() >= 1);
+  std::uint16_t seq = 100;
+  fail_unless(p.wait(
+      [&] {
+        for (int i = 0; i < 5; ++i) server.send_to_client(rtp_frame(seq++));
+        return p.pad("stream_0").rtp_buffers > 0;
+      },
+      kTimeoutMs));
+  fail_unless_equals_int(p.error_count(), 0);
+  auto methods = server.methods();
+  // DESCRIBE SETUP(udp) PLAY [TEARDOWN] DESCRIBE SETUP(tcp) PLAY
+  fail_unless(std::count(methods.begin(), methods.end(), "SETUP") == 2);
+}
+GST_END_TEST;
+
+namespace {
+
+struct PromiseWaiter {
+  std::mutex m;
+  std::condition_variable c;
+  bool done = false;
+  static void changed(GstPromise*, gpointer d) {
+    auto* w = static_cast<PromiseWaiter*>(d);
+    std::lock_guard l(w->m);
+    w->done = true;
+    w->c.notify_all();
+  }
+  bool wait(int ms) {
+    std::unique_lock l(m);
+    return c.wait_for(l, std::chrono::milliseconds(ms), [&] { return done; });
+  }
+};
+
+}  // namespace
+
+GST_START_TEST(test_get_and_set_parameter) {
+  using S = ScriptedRtspServer;
+  ScriptedRtspServer server([](const S::Request& r) {
+    if (r.method == "GET_PARAMETER") {
+      return S::response(200, "OK", r.cseq, "Session: 77\r\nContent-Type: text/parameters\r\n",
+                         "volume: 7\r\n");
+    }
+    if (r.method == "SET_PARAMETER")
+      return S::response(451, "Parameter Not Understood", r.cseq, "Session: 77\r\n");
+    return scripted_answer(r);
+  });
+  SrcProbe p("rtspsrc2", server.url("/cam"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  // Issued at once, before the session exists: queued, never dropped.
+  PromiseWaiter get_waiter, set_waiter;
+  GstPromise* get = gst_promise_new_with_change_func(&PromiseWaiter::changed, &get_waiter, nullptr);
+  GstPromise* set = gst_promise_new_with_change_func(&PromiseWaiter::changed, &set_waiter, nullptr);
+  gboolean accepted = FALSE;
+  g_signal_emit_by_name(p.src(), "get-parameter", "volume", nullptr, get, &accepted);
+  fail_unless(accepted);
+  g_signal_emit_by_name(p.src(), "set-parameter", "mute", "1", nullptr, set, &accepted);
+  fail_unless(accepted);
+  fail_unless(get_waiter.wait(kTimeoutMs) && set_waiter.wait(kTimeoutMs));
+  fail_unless_equals_int(gst_promise_wait(get), GST_PROMISE_RESULT_REPLIED);
+  const GstStructure* r = gst_promise_get_reply(get);
+  fail_unless(gst_structure_has_name(r, "get-parameter-reply"));
+  gint result = -1;
+  guint code = 0;
+  fail_unless(gst_structure_get_int(r, "rtsp-result", &result) && result == 0);
+  fail_unless(gst_structure_get_uint(r, "rtsp-code", &code) && code == 200);
+  fail_unless_equals_string(gst_structure_get_string(r, "body"), "volume: 7\r\n");
+  const GstStructure* sr = gst_promise_get_reply(set);
+  fail_unless(gst_structure_has_name(sr, "set-parameter-reply"));
+  fail_unless(gst_structure_get_uint(sr, "rtsp-code", &code) && code == 451);
+  gst_promise_unref(get);
+  gst_promise_unref(set);
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
+static Suite* session_suite() {
+  Suite* s = suite_create("interop_session");
+  TCase* tc = tcase_create("session");
+  tcase_set_timeout(tc, 60);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_keep_alive);
+  tcase_add_test(tc, test_teardown_when_stopping);
+  tcase_add_test(tc, test_pause_and_seek_recorded);
+  tcase_add_test(tc, test_reconnect_after_server_restart);
+  tcase_add_test(tc, test_no_reconnect_when_disabled);
+  tcase_add_test(tc, test_udp_silence_falls_back_to_tcp);
+  tcase_add_test(tc, test_get_and_set_parameter);
+  return s;
+}
+
+GST_CHECK_MAIN(session);
