@@ -188,8 +188,11 @@ void FakeRecorder::serve(GSocket* client, int index) {
       const std::string cl = header_value(head, "Content-Length");
       const std::size_t body = cl.empty() ? 0 : std::size_t(std::stoul(cl));
       if (buf.size() < head.size() + body) break;
+      const std::string request_body = buf.substr(head.size(), body);
       buf.erase(0, head.size() + body);
       const std::string method = head.substr(0, head.find(' '));
+      const std::size_t uri_start = head.find(' ') + 1;
+      const std::string uri = head.substr(uri_start, head.find(' ', uri_start) - uri_start);
       const std::string cseq = header_value(head, "CSeq");
       std::string extra;
       std::string status = "200 OK";
@@ -198,7 +201,8 @@ void FakeRecorder::serve(GSocket* client, int index) {
         if (t.find("RTP/AVP/TCP") == std::string::npos) {
           status = "461 Unsupported Transport";
         } else {
-          extra = "Transport: " + t + "\r\nSession: 12345678;timeout=60\r\n";
+          extra = "Transport: " + t +
+                  "\r\nSession: 12345678;timeout=" + std::to_string(options_.session_timeout) + "\r\n";
         }
       } else if (method == "RECORD" || method == "TEARDOWN" || method == "GET_PARAMETER") {
         extra = "Session: 12345678\r\n";
@@ -208,6 +212,8 @@ void FakeRecorder::serve(GSocket* client, int index) {
       {
         std::lock_guard lock(mutex_);
         conn().methods.push_back(method);
+        conn().uris.push_back(uri);
+        if (method == "ANNOUNCE") conn().announce_sdp = request_body;
         if (method == "TEARDOWN") conn().torn_down = true;
         cond_.notify_all();
       }

@@ -26,6 +26,7 @@ class FakeRecorder {
     int drop_first_after_packets = -1;  // close connection 0 once it got this many RTP packets
     bool stall_after_record = false;    // stop reading after answering RECORD
     int receive_buffer = 0;             // SO_RCVBUF of accepted connections (0: the system's)
+    int session_timeout = 60;           // seconds, in the Session header of SETUP's answer
   };
 
   struct Connection {
@@ -37,6 +38,8 @@ class FakeRecorder {
     int cut_frames = 0;             // frames that lost their end
     bool torn_down = false;
     std::vector<std::string> methods;
+    std::vector<std::string> uris;  // request URIs, in the same order
+    std::string announce_sdp;
   };
 
   explicit FakeRecorder(Options options);
