@@ -206,15 +206,11 @@ gboolean pad_query(GstPad* pad, GstObject* parent, GstQuery* query) {
         gst_query_set_caps_result(query, caps.get());
         return TRUE;
       }
-      case GST_QUERY_ACCEPT_CAPS: {
-        GstCaps* caps = nullptr;
-        gst_query_parse_accept_caps(query, &caps);
-        std::string error;
-        const bool ok = rtsp2::sink::is_rtp_caps(caps) ||
-                        static_cast<bool>(rtsp2::sink::choose_payloader(caps, pad_payloader(spad), &error));
-        gst_query_set_accept_caps_result(query, ok);
+      case GST_QUERY_ACCEPT_CAPS:
+        // Everything is let through to the caps event, which plugs the payloader or posts one clear error
+        // naming the caps; refusing here would only give upstream's generic not-negotiated error.
+        gst_query_set_accept_caps_result(query, TRUE);
         return TRUE;
-      }
       default:
         break;
     }
@@ -342,14 +338,18 @@ void stop(GstRtspSink2* self) {
     priv->stop_cond.wait_for(lock, std::chrono::seconds(5), [&] { return priv->stop_done; });
   }
   std::unique_ptr<rtsp2::Worker<SinkCommand>> worker;
-  std::unique_ptr<rtsp2::sink::SinkController> controller;
   {
     std::lock_guard lock(priv->run_mutex);
     worker = std::move(priv->worker);
-    controller = std::move(priv->controller);
   }
+  // Commands still queued run now, on the controller: it goes only after the worker.
   worker->stop();
-  priv->last_stats = controller->stats();
+  std::unique_ptr<rtsp2::sink::SinkController> controller;
+  {
+    std::lock_guard lock(priv->run_mutex);
+    controller = std::move(priv->controller);
+    priv->last_stats = controller->stats();
+  }
   controller.reset();
   worker.reset();
   std::lock_guard lock(priv->pads_mutex);
@@ -376,8 +376,9 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       start(self);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+    case GST_STATE_CHANGE_READY_TO_NULL:
       // Before the children change: TEARDOWN while the connection is still there; it also releases any sink
-      // waiting in EOS.
+      // waiting in EOS. READY→NULL too: a bin that never finished prerolling goes down without PAUSED→READY.
       stop(self);
       break;
     default:
@@ -391,6 +392,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 
 void finalize(GObject* object) {
   auto* self = GST_RTSP_SINK2(object);
+  stop(self);  // normally done by the state change to NULL already
   delete self->priv;
   G_OBJECT_CLASS(gst_rtsp_sink2_parent_class)->finalize(object);
 }
