@@ -7,6 +7,7 @@
 #include "h265/h265_pay.hpp"
 #include "mp4g/mp4g_depay.hpp"
 #include "mp4g/mp4g_pay.hpp"
+#include "jpeg/jpeg.hpp"
 #include "mp4v/mp4v.hpp"
 #include "opus/opus.hpp"
 
@@ -22,6 +23,8 @@ bool register_elements(GstPlugin* plugin) {
   ok &= register_depayloader(plugin, mp4g::depay_descriptor);
   ok &= register_payloader(plugin, mp4v::pay_descriptor);
   ok &= register_depayloader(plugin, mp4v::depay_descriptor);
+  ok &= register_payloader(plugin, jpeg::pay_descriptor);
+  ok &= register_depayloader(plugin, jpeg::depay_descriptor);
   ok &= register_payloader(plugin, g711::pcmu_pay_descriptor);
   ok &= register_depayloader(plugin, g711::pcmu_depay_descriptor);
   ok &= register_payloader(plugin, g711::pcma_pay_descriptor);

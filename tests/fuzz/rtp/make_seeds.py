@@ -206,8 +206,23 @@ def mp4v_seeds():
     write("rtpmp4vdepay2", seeds)
 
 
+def jpeg_seeds():
+    video = "videotestsrc num-buffers=2 pattern=ball ! video/x-raw,width=64,height=48,format=I420 ! jpegenc"
+    seeds = []
+    for pay in ("rtpjpegpay mtu=300", "rtpjpegpay mtu=200 quality=50", "rtpjpegpay2 mtu=250"):
+        seeds += chunks(gst_stream(video + " ! " + pay), 0x00)
+    hdr = lambda off, t, q: bytes([0, off >> 16, (off >> 8) & 255, off & 255, t, q, 8, 6])
+    tables = bytes([0, 0, 0, 128]) + bytes(range(1, 129))
+    seeds.append(seed(0x00, [rtp(1, 0, hdr(0, 65, 200) + bytes([0, 8, 255, 255]) + tables + bytes(30)),
+                             rtp(2, 0, hdr(30, 65, 200) + bytes([0, 8, 255, 255]) + bytes(30), True),
+                             rtp(3, 9, hdr(0, 1, 200) + bytes(4) + bytes(10), True),
+                             rtp(4, 18, hdr(0, 1, 255) + bytes([0, 3, 0, 200]) + bytes(10), True)], None))
+    write("rtpjpegdepay2", seeds)
+
+
 def main():
     h264_seeds()
+    jpeg_seeds()
     mp4v_seeds()
     h265_seeds()
     audio_seeds()
