@@ -96,7 +96,7 @@ std::string pad_payloader(GstRtspSink2Pad* pad) {
 // ---------------------------------------------------------------------------------------------------------------
 // The element
 
-enum { SIGNAL_UPDATE_SDP, LAST_SIGNAL };
+enum { SIGNAL_UPDATE_SDP, SIGNAL_NEW_PAYLOADER, LAST_SIGNAL };
 static guint signals[LAST_SIGNAL] = {0};
 
 G_DEFINE_FINAL_TYPE(GstRtspSink2, gst_rtsp_sink2, GST_TYPE_BIN)
@@ -144,6 +144,8 @@ bool link_stream(GstRtspSink2* self, GstRtspSink2Pad* pad, GstCaps* caps, std::s
     }
     rtsp2::sink::configure_payloader(payloader, pad->index);
     GST_DEBUG_OBJECT(self, "sink_%u: payloader %s", pad->index, GST_OBJECT_NAME(factory.get()));
+    // As rtspclientsink: the application may configure the payloader (mtu, ...) before it runs.
+    g_signal_emit(self, signals[SIGNAL_NEW_PAYLOADER], 0, payloader);
     gst_bin_add(GST_BIN(self), payloader);
     if (!gst_element_link_pads(payloader, "src", out, "sink")) {
       *error = "payloader output does not link to the stream";
@@ -447,6 +449,10 @@ static void gst_rtsp_sink2_class_init(GstRtspSink2Class* klass) {
   signals[SIGNAL_UPDATE_SDP] =
       g_signal_new("update-sdp", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                    G_TYPE_NONE, 1, GST_TYPE_SDP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  signals[SIGNAL_NEW_PAYLOADER] =
+      g_signal_new("new-payloader", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                   G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
 
   gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template,
                                                        GST_TYPE_RTSP_SINK2_PAD);

@@ -234,9 +234,15 @@ std::string plugged_payloader(GstElement* bin) {
 GST_START_TEST(test_payloader_choice) {
   const PayCase& c = kPayCases[__i__];
   Feeder f(c.requested);
+  std::string announced;
+  g_signal_connect(f.element, "new-payloader", G_CALLBACK(+[](GstElement*, GstElement* pay, gpointer d) {
+                     *static_cast<std::string*>(d) = GST_OBJECT_NAME(gst_element_get_factory(pay));
+                   }),
+                   &announced);
   fail_unless(f.push_caps(c.caps), "%s refused", c.caps);
   const std::string plugged = plugged_payloader(f.element);
   fail_unless_equals_string(plugged.c_str(), c.expected);
+  fail_unless_equals_string(announced.c_str(), c.expected);
 }
 GST_END_TEST;
 
