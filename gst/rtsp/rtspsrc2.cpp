@@ -343,6 +343,13 @@ bool start(GstRtspSrc2* self) {
 
 void stop(GstRtspSrc2* self) {
   auto* priv = self->priv;
+  if (priv->started && gst_debug_category_get_threshold(rtspsrc2_debug) >= GST_LEVEL_INFO) {
+    GstStructure* stats = gst_rtsp_src2_build_stats(self);
+    gchar* text = gst_structure_to_string(stats);
+    GST_INFO_OBJECT(self, "stats: %s", text);
+    g_free(text);
+    gst_structure_free(stats);
+  }
   if (priv->worker && priv->started) {
     std::uint64_t timeout_ns = 0;
     {
@@ -428,6 +435,15 @@ gboolean send_event(GstElement* element, GstEvent* event) {
     gboolean res = handle_seek(GST_RTSP_SRC2(element), event);
     gst_event_unref(event);
     return res;
+  }
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+    // An application ending the stream (gst-launch -e): EOS goes through the receive path to every pad, after
+    // what is already queued there.
+    auto* priv = GST_RTSP_SRC2(element)->priv;
+    std::lock_guard lock(priv->receive_mutex);
+    if (priv->receive) priv->receive->push_event_all(event);
+    gst_event_unref(event);
+    return TRUE;
   }
   return GST_ELEMENT_CLASS(gst_rtsp_src2_parent_class)->send_event(element, event);
 }

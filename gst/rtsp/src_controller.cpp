@@ -238,8 +238,14 @@ void SrcController::drive() {
     }
     auto e = session_->poll_event();
     if (!e) break;
+    if (auto* frame = std::get_if<core::event::Interleaved>(&*e)) {
+      on_interleaved(*frame);  // batched: delivered per stream as one list
+      continue;
+    }
+    flush_interleaved();  // data keeps its place before what follows (Playing releases held data...)
     handle_event(*e);
   }
+  flush_interleaved();
   if (session_ && generation == session_generation_) {
     if (auto t = session_->poll_timeout()) {
       session_timer_.arm_at(*t);
@@ -268,8 +274,6 @@ void SrcController::handle_event(core::Event& e) {
           if (tearing_down_) host_.teardown_done();
         } else if constexpr (std::is_same_v<T, E::ParameterReply>) {
           on_parameter_reply(ev);
-        } else if constexpr (std::is_same_v<T, E::Interleaved>) {
-          on_interleaved(ev);
         } else if constexpr (std::is_same_v<T, E::Redirected>) {
           url_ = session_->url();
           url_text_ = url_.to_string();
@@ -522,6 +526,8 @@ void SrcController::drop_session() {
     s->ready = false;
     s->held_rtp.reset();
     s->held_rtcp.reset();
+    s->tcp_rtp.reset();
+    s->tcp_rtcp.reset();
   }
 }
 

@@ -96,6 +96,7 @@ class SrcController {
   void release_held();
   void on_failed(const core::event::Failed& f);
   void on_interleaved(core::event::Interleaved& frame);
+  void flush_interleaved();
   void on_parameter_reply(const core::event::ParameterReply& r);
 
   void request_play();

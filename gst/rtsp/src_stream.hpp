@@ -27,6 +27,9 @@ struct SrcController::Stream {
   std::optional<std::uint16_t> seqnum_base;
   BufferListPtr held_rtp;
   BufferListPtr held_rtcp;
+  // Interleaved frames of one read, delivered together (flush_interleaved).
+  BufferListPtr tcp_rtp;
+  BufferListPtr tcp_rtcp;
 };
 
 const char* lower_name(SrcController::Stream::Lower l);

@@ -245,9 +245,16 @@ void SrcController::on_interleaved(core::event::Interleaved& frame) {
   MediaChannel which = MediaChannel::Rtp;
   Stream* s = stream_by_channel(frame.channel, &which);
   if (s == nullptr || frame.payload.empty()) return;
-  BufferListPtr list(gst_buffer_list_new_sized(1));
-  gst_buffer_list_add(list.get(), gst_buffer_new_memdup(frame.payload.data(), frame.payload.size()));
-  deliver(*s, which, std::move(list), false);
+  BufferListPtr& pending = which == MediaChannel::Rtp ? s->tcp_rtp : s->tcp_rtcp;
+  if (!pending) pending.reset(gst_buffer_list_new_sized(32));
+  gst_buffer_list_add(pending.get(), gst_buffer_new_memdup(frame.payload.data(), frame.payload.size()));
+}
+
+void SrcController::flush_interleaved() {
+  for (auto& s : streams_) {
+    if (s->tcp_rtcp) deliver(*s, MediaChannel::Rtcp, std::move(s->tcp_rtcp), false);
+    if (s->tcp_rtp) deliver(*s, MediaChannel::Rtp, std::move(s->tcp_rtp), false);
+  }
 }
 
 void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list, bool from_udp) {

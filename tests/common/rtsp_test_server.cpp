@@ -8,6 +8,28 @@
 
 namespace rtsp2::test {
 
+const char* test_certificate_pem() {
+  return "-----BEGIN CERTIFICATE-----\n"
+         "MIIBmzCCAUGgAwIBAgIUZIltpafk/mTblTnGipeB+Bhvt+cwCgYIKoZIzj0EAwIw\n"
+         "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE5MzU1NloYDzIxMjYxMTAx\n"
+         "MTkzNTU2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+         "PQMBBwNCAAT3bvsZBzQ+h8CV4yUFlE2AS11ruT1MWDK77AY+M9KLwbNqSYZOth82\n"
+         "f/KM5dtxCgrNHfOR9+Qua3zBMg9/0nYto28wbTAdBgNVHQ4EFgQUbvDyUQaDJQbL\n"
+         "cLo1ReXrBjGUJNQwHwYDVR0jBBgwFoAUbvDyUQaDJQbLcLo1ReXrBjGUJNQwDwYD\n"
+         "VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
+         "zj0EAwIDSAAwRQIhAIAUVZo3kIrcr0HGusV3YrOUiFdcuThYiRTSrR7Q3QitAiA3\n"
+         "Gny9oBOHHFzl6b3vKFikHd1if+mveSApxuH52qBrGA==\n"
+         "-----END CERTIFICATE-----\n";
+}
+
+const char* test_key_pem() {
+  return "-----BEGIN PRIVATE KEY-----\n"
+         "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqRtiFoAc38a6CW8W\n"
+         "hryVml7iaA/uSQYjYaHxyzgzJtyhRANCAAT3bvsZBzQ+h8CV4yUFlE2AS11ruT1M\n"
+         "WDK77AY+M9KLwbNqSYZOth82f/KM5dtxCgrNHfOR9+Qua3zBMg9/0nYt\n"
+         "-----END PRIVATE KEY-----\n";
+}
+
 std::string h264_launch(int width, int height, int fps) {
   return "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + std::to_string(width) +
          ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) +
@@ -69,6 +91,7 @@ struct RtspTestServer::Impl {
   std::vector<Mount> mounts;
   std::string user, password;
   unsigned session_timeout = 0;
+  bool tls = false;
 
   GMainContext* context = nullptr;
   GMainLoop* loop = nullptr;
@@ -162,6 +185,10 @@ void RtspTestServer::set_session_timeout(unsigned seconds) {
   impl_->session_timeout = seconds;
 }
 
+void RtspTestServer::enable_tls() {
+  impl_->tls = true;
+}
+
 void RtspTestServer::require_digest(std::string user, std::string password) {
   impl_->user = std::move(user);
   impl_->password = std::move(password);
@@ -177,13 +204,23 @@ bool RtspTestServer::start(std::uint16_t port) {
   g_signal_connect(d.server, "client-connected", G_CALLBACK(&Impl::on_client_connected), impl_.get());
 
   GstRTSPAuth* auth = nullptr;
-  if (!d.user.empty()) {
+  if (!d.user.empty() || d.tls) {
     auth = gst_rtsp_auth_new();
-    gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
     GstRTSPToken* token =
         gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "user", nullptr);
-    gst_rtsp_auth_add_digest(auth, d.user.c_str(), d.password.c_str(), token);
+    if (!d.user.empty()) {
+      gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
+      gst_rtsp_auth_add_digest(auth, d.user.c_str(), d.password.c_str(), token);
+    } else {
+      gst_rtsp_auth_set_default_token(auth, token);  // TLS only: everybody may play
+    }
     gst_rtsp_token_unref(token);
+    if (d.tls) {
+      std::string pem = std::string(test_certificate_pem()) + test_key_pem();
+      GTlsCertificate* cert = g_tls_certificate_new_from_pem(pem.c_str(), -1, nullptr);
+      gst_rtsp_auth_set_tls_certificate(auth, cert);
+      if (cert) g_object_unref(cert);
+    }
     gst_rtsp_server_set_auth(d.server, auth);
   }
 
@@ -279,8 +316,8 @@ bool RtspTestServer::running() const {
 }
 
 std::string RtspTestServer::url(const std::string& path, const std::string& userinfo) const {
-  return "rtsp://" + (userinfo.empty() ? std::string() : userinfo + "@") +
-         "127.0.0.1:" + std::to_string(port_) + path;
+  return std::string(impl_->tls ? "rtsps://" : "rtsp://") +
+         (userinfo.empty() ? std::string() : userinfo + "@") + "127.0.0.1:" + std::to_string(port_) + path;
 }
 
 int RtspTestServer::requests(const std::string& method) const {

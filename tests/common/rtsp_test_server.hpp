@@ -35,6 +35,11 @@ std::string record_launch(const std::string& output_path);     // depay0 ! h264p
 // Writes `seconds` of H.264 test pattern into a Matroska file (for the seekable mount). True on success.
 bool write_h264_file(const std::string& path, int seconds, int fps = 30);
 
+// A self-signed certificate for CN=localhost, SAN DNS:localhost and IP:127.0.0.1 (valid until 2126), and its
+// key.
+const char* test_certificate_pem();
+const char* test_key_pem();
+
 struct Mount {
   std::string path;    // "/test"
   std::string launch;  // gst-launch syntax wrapped in ( )
@@ -56,6 +61,8 @@ class RtspTestServer {
   void require_digest(std::string user, std::string password);
   // Session timeout announced in the Session header (seconds), for keep-alive tests. Before start().
   void set_session_timeout(unsigned seconds);
+  // Serve RTSPS (TLS on the control connection) with test_certificate_pem(). Before start().
+  void enable_tls();
 
   // Starts listening on 127.0.0.1:`port` (0: any free port). False when the port cannot be bound.
   bool start(std::uint16_t port = 0);

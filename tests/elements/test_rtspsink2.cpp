@@ -206,12 +206,12 @@ const PayCase kPayCases[] = {
      "rtpmp4gpay2"},
     {"audio/mpeg,mpegversion=4,stream-format=raw,rate=48000,channels=2,codec_data=(buffer)1190", "rtpmp4apay",
      "rtpmp4apay"},
-    {"video/x-h265,stream-format=byte-stream,alignment=au", "", "rtph265pay"},
-    {"audio/x-opus,channel-mapping-family=0,channels=2,rate=48000", "", "rtpopuspay"},
-    {"audio/x-mulaw,rate=8000,channels=1", "", "rtppcmupay"},
-    {"audio/x-alaw,rate=8000,channels=1", "", "rtppcmapay"},
-    {"image/jpeg,width=320,height=240", "", "rtpjpegpay"},
-    {"video/mpeg,mpegversion=4,systemstream=false", "", "rtpmp4vpay"},
+    {"video/x-h265,stream-format=byte-stream,alignment=au", "", "rtph265pay2"},
+    {"audio/x-opus,channel-mapping-family=0,channels=2,rate=48000", "", "rtpopuspay2"},
+    {"audio/x-mulaw,rate=8000,channels=1", "", "rtppcmupay2"},
+    {"audio/x-alaw,rate=8000,channels=1", "", "rtppcmapay2"},
+    {"image/jpeg,width=320,height=240", "", "rtpjpegpay2"},
+    {"video/mpeg,mpegversion=4,systemstream=false", "", "rtpmp4vpay2"},
 };
 
 std::string plugged_payloader(GstElement* bin) {

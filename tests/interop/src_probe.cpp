@@ -2,7 +2,9 @@
 
 namespace rtsp2::test {
 
-SrcProbe::SrcProbe(const std::string& factory, const std::string& location, bool decode) : decode_(decode) {
+SrcProbe::SrcProbe(const std::string& factory, const std::string& location, bool decode,
+                   std::string leave_unlinked)
+    : decode_(decode), leave_unlinked_(std::move(leave_unlinked)) {
   pipeline_ = gst_pipeline_new(nullptr);
   src_ = gst_element_factory_make(factory.c_str(), "src");
   g_assert(src_ != nullptr);
@@ -100,6 +102,11 @@ bool SrcProbe::no_more_pads() {
   return no_more_pads_;
 }
 
+bool SrcProbe::eos() {
+  std::lock_guard lock(mutex_);
+  return eos_;
+}
+
 GstBusSyncReply SrcProbe::on_bus(GstBus*, GstMessage* msg, gpointer data) {
   auto* self = static_cast<SrcProbe*>(data);
   std::lock_guard lock(self->mutex_);
@@ -115,6 +122,9 @@ GstBusSyncReply SrcProbe::on_bus(GstBus*, GstMessage* msg, gpointer data) {
     }
     case GST_MESSAGE_WARNING:
       self->warnings_++;
+      break;
+    case GST_MESSAGE_EOS:
+      self->eos_ = true;
       break;
     case GST_MESSAGE_ELEMENT:
       if (const GstStructure* s = gst_message_get_structure(msg)) {
@@ -179,6 +189,18 @@ void SrcProbe::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   gchar* caps_text = gst_caps_to_string(caps);
   const GstStructure* s = gst_caps_get_structure(caps, 0);
   const gchar* enc = gst_structure_get_string(s, "encoding-name");
+  const gchar* media = gst_structure_get_string(s, "media");
+  if (!self->leave_unlinked_.empty() && media != nullptr && self->leave_unlinked_ == media) {
+    std::lock_guard lock(self->mutex_);
+    auto& p = self->pads_[name];
+    p.name = name;
+    p.caps = caps_text;
+    g_free(caps_text);
+    gst_caps_unref(caps);
+    g_free(name);
+    self->notify();
+    return;
+  }
   std::string branch = "fakesink name=sink sync=false";
   if (self->decode_ && enc != nullptr && g_str_equal(enc, "H264")) {
     branch = "queue ! rtph264depay ! h264parse ! avdec_h264 ! " + branch;

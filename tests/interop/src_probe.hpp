@@ -30,8 +30,10 @@ struct PadProbe {
 
 class SrcProbe {
  public:
-  // factory: "rtspsrc2" or "rtspsrc". decode=false: every pad goes to a plain fakesink.
-  SrcProbe(const std::string& factory, const std::string& location, bool decode = true);
+  // factory: "rtspsrc2" or "rtspsrc". decode=false: every pad goes to a plain fakesink. Pads whose caps have
+  // media=`leave_unlinked` are left alone.
+  SrcProbe(const std::string& factory, const std::string& location, bool decode = true,
+           std::string leave_unlinked = {});
   ~SrcProbe();
   SrcProbe(const SrcProbe&) = delete;
   SrcProbe& operator=(const SrcProbe&) = delete;
@@ -54,6 +56,7 @@ class SrcProbe {
   int warning_count();
   std::vector<std::string> element_messages();  // structure names
   bool no_more_pads();
+  bool eos();
 
  private:
   static void on_pad_added(GstElement*, GstPad* pad, gpointer self);
@@ -66,6 +69,7 @@ class SrcProbe {
   GstElement* pipeline_ = nullptr;
   GstElement* src_ = nullptr;
   bool decode_ = true;
+  std::string leave_unlinked_;
   std::mutex mutex_;
   std::condition_variable cond_;
   std::uint64_t generation_ = 0;
@@ -75,6 +79,7 @@ class SrcProbe {
   int warnings_ = 0;
   std::vector<std::string> element_messages_;
   bool no_more_pads_ = false;
+  bool eos_ = false;
   struct ProbeContext {
     SrcProbe* self;
     std::string pad;

@@ -86,6 +86,22 @@ GST_START_TEST(test_h264_aac) {
   fail_unless(p.wait([&] { return p.no_more_pads(); }, kTimeoutMs));
   fail_unless(p.pad("stream_0").caps.find("H264") != std::string::npos);
   fail_unless(p.pad("stream_1").caps.find("MPEG4-GENERIC") != std::string::npos);
+  // Stats per stream count what arrived.
+  GstStructure* stats = nullptr;
+  g_object_get(p.src(), "stats", &stats, nullptr);
+  const GValue* streams = gst_structure_get_value(stats, "streams");
+  fail_unless_equals_int(int(gst_value_list_get_size(streams)), 2);
+  for (guint i = 0; i < 2; ++i) {
+    const GstStructure* st = gst_value_get_structure(gst_value_list_get_value(streams, i));
+    guint64 packets = 0, bytes = 0;
+    fail_unless(gst_structure_get_uint64(st, "packets", &packets) && packets > 0);
+    fail_unless(gst_structure_get_uint64(st, "bytes", &bytes) && bytes > packets * 12);
+    fail_unless(gst_structure_has_field(st, "jitter") && gst_structure_has_field(st, "lost"));
+  }
+  gst_structure_free(stats);
+  // An application EOS (gst-launch -e) reaches every pad and the bus.
+  fail_unless(gst_element_send_event(p.pipeline(), gst_event_new_eos()));
+  fail_unless(p.wait([&] { return p.eos(); }, kTimeoutMs));
 }
 GST_END_TEST;
 
@@ -264,6 +280,57 @@ GST_START_TEST(test_461_without_alternative) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_rtsps) {
+  if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+    GST_INFO("no TLS backend: skipped");
+    return;
+  }
+  RtspTestServer server;
+  server.add_mount({"/test", h264_launch()});
+  server.enable_tls();
+  fail_unless(server.start(0));
+  // The server's certificate is self-signed: refused with the default validation...
+  {
+    SrcProbe p("rtspsrc2", server.url("/test"));
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(p.wait_error(kTimeoutMs));
+    fail_unless(g_error_matches(p.first_error(), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ), "%s",
+                p.first_error()->message);
+    fail_unless(std::string(p.first_error()->message).find("TLS") != std::string::npos);
+  }
+  // ... and accepted with it as the anchor in tls-database, for interleaved and for UDP media.
+  gchar* dir = g_dir_make_tmp("rtsp2-tls-XXXXXX", nullptr);
+  const std::string ca = std::string(dir) + "/ca.pem";
+  fail_unless(g_file_set_contents(ca.c_str(), test_certificate_pem(), -1, nullptr));
+  GTlsDatabase* db = g_tls_file_database_new(ca.c_str(), nullptr);
+  fail_unless(db != nullptr);
+  for (const char* protocols : {"tcp", "udp"}) {
+    SrcProbe p("rtspsrc2", server.url("/test"));
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", protocols);
+    g_object_set(p.src(), "tls-database", db, "latency", 200u, nullptr);
+    play_and_check(p, {"stream_0"}, 10);
+    fail_unless(transport_of(p.src(), 0) == protocols);
+  }
+  g_object_unref(db);
+  g_unlink(ca.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_unlinked_pad_does_not_stop_others) {
+  auto server = serve({"/av", h264_aac_launch()});
+  SrcProbe p("rtspsrc2", server->url("/av"), true, "audio");
+  g_object_set(p.src(), "latency", 200u, nullptr);
+  play_and_check(p, {"stream_0"}, 60);
+  // The audio pad exists, unlinked, and the video went on regardless.
+  GstPad* audio = gst_element_get_static_pad(p.src(), "stream_1");
+  fail_unless(audio != nullptr);
+  fail_if(gst_pad_is_linked(audio));
+  gst_object_unref(audio);
+}
+GST_END_TEST;
+
 static Suite* play_suite() {
   Suite* s = suite_create("interop_play");
   TCase* tc = tcase_create("play");
@@ -275,6 +342,8 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_multicast);
   tcase_add_test(tc, test_461_moves_to_next_transport);
   tcase_add_test(tc, test_461_without_alternative);
+  tcase_add_test(tc, test_rtsps);
+  tcase_add_test(tc, test_unlinked_pad_does_not_stop_others);
   return s;
 }
 

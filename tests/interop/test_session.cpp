@@ -3,6 +3,7 @@
 // get-parameter / set-parameter actions.
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -300,6 +301,84 @@ GST_START_TEST(test_get_and_set_parameter) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_seek_with_rate_sends_scale) {
+  using S = ScriptedRtspServer;
+  const std::string sdp = std::string(kSdp) + "a=range:npt=0-10\r\n";
+  std::mutex m;
+  std::vector<std::string> plays;
+  S server([&](const S::Request& r) {
+    if (r.method == "DESCRIBE")
+      return S::response(200, "OK", r.cseq, "Content-Type: application/sdp\r\n", sdp);
+    if (r.method == "PLAY") {
+      std::lock_guard lock(m);
+      plays.push_back(r.text);
+      std::string scale = S::header(r.text, "Scale");
+      return S::response(200, "OK", r.cseq,
+                         "Session: 77\r\nRange: npt=" + std::string(plays.size() == 1 ? "0" : "1") +
+                             ".000-10.000\r\n" + (scale.empty() ? "" : "Scale: " + scale + "\r\n"));
+    }
+    return scripted_answer(r);
+  });
+  SrcProbe p("rtspsrc2", server.url("/rec"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+  fail_unless(gst_element_send_event(
+      p.src(), gst_event_new_seek(2.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, GST_SECOND,
+                                  GST_SEEK_TYPE_NONE, -1)));
+  fail_unless(server.wait_method("PLAY", 2, kTimeoutMs));
+  std::lock_guard lock(m);
+  const std::string range = S::header(plays[1], "Range");
+  const std::string scale = S::header(plays[1], "Scale");
+  fail_unless(range == "npt=1.000-", "Range: %s", range.c_str());
+  fail_unless(scale == "2.000", "Scale: %s", scale.c_str());
+  fail_unless(S::header(plays[0], "Scale").empty());
+  // PAUSE went first: the server stops before moving.
+  auto methods = server.methods();
+  fail_unless(std::find(methods.begin(), methods.end(), "PAUSE") != methods.end());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_redirect) {
+  using S = ScriptedRtspServer;
+  S target([](const S::Request& r) { return scripted_answer(r); });
+  const std::string location = target.url("/real");
+  S origin([&](const S::Request& r) {
+    return S::response(302, "Moved Temporarily", r.cseq, "Location: " + location + "\r\n");
+  });
+  SrcProbe p("rtspsrc2", origin.url("/old"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(target.wait_method("PLAY", 1, kTimeoutMs));
+  fail_unless_equals_int(origin.connections(), 1);
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_session_expired_reconnects) {
+  // The server forgets the session: keep-alive answered 454 is a lost session, re-established (live source).
+  using S = ScriptedRtspServer;
+  S server([](const S::Request& r) {
+    if (r.method == "SETUP") {
+      return S::response(200, "OK", r.cseq,
+                         "Session: 77;timeout=2\r\nTransport: " + S::header(r.text, "Transport") + "\r\n");
+    }
+    if ((r.method == "OPTIONS" || r.method == "GET_PARAMETER") && r.connection == 0) {
+      return S::response(454, "Session Not Found", r.cseq);
+    }
+    return scripted_answer(r);
+  });
+  SrcProbe p("rtspsrc2", server.url("/live"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  g_object_set(p.src(), "reconnect-max-interval", guint64(200000), nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait([&] { return has_message(p, "rtspsrc2-connection-restored"); }, kTimeoutMs));
+  fail_unless(has_message(p, "rtspsrc2-connection-lost"));
+  fail_unless(server.connections() >= 2);
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
 static Suite* session_suite() {
   Suite* s = suite_create("interop_session");
   TCase* tc = tcase_create("session");
@@ -312,6 +391,9 @@ static Suite* session_suite() {
   tcase_add_test(tc, test_no_reconnect_when_disabled);
   tcase_add_test(tc, test_udp_silence_falls_back_to_tcp);
   tcase_add_test(tc, test_get_and_set_parameter);
+  tcase_add_test(tc, test_seek_with_rate_sends_scale);
+  tcase_add_test(tc, test_redirect);
+  tcase_add_test(tc, test_session_expired_reconnects);
   return s;
 }
 
