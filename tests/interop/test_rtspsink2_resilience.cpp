@@ -111,6 +111,33 @@ GST_START_TEST(test_reconnect_gives_up) {
 }
 GST_END_TEST;
 
+// Every stream ends while the session is lost and cannot come back: after tcp-timeout EOS goes through, with
+// a warning, instead of waiting forever (reconnect-attempts is unlimited here).
+GST_START_TEST(test_eos_while_reconnecting_is_bounded) {
+  using rtsp2::test::ScriptedRtspServer;
+  ScriptedRtspServer server([](const ScriptedRtspServer::Request& r) -> std::string {
+    if (r.connection > 0 && r.method == "ANNOUNCE") {
+      return ScriptedRtspServer::response(503, "Service Unavailable", r.cseq);
+    }
+    std::string extra;
+    if (r.method == "SETUP") {
+      extra = "Transport: " + ScriptedRtspServer::header(r.text, "Transport") + "\r\nSession: s1\r\n";
+    }
+    std::string out = ScriptedRtspServer::response(200, "OK", r.cseq, extra);
+    if (r.method == "RECORD") out += ScriptedRtspServer::kClose;
+    return out;
+  });
+  const std::string launch = rtsp2::test::h264_source(20) + " ! rtspsink2 location=\"" + server.url("/x") +
+                             "\" protocols=tcp tcp-timeout=1000000 reconnect-max-interval=100000";
+  auto r = rtsp2::test::publish(launch);
+  fail_unless(r.eos, "no EOS (error %s, timed out %d)", r.error_text.c_str(), r.timed_out);
+  bool warned = false;
+  for (const auto& w : r.warnings) warned = warned || w.find("could not be delivered") != std::string::npos;
+  fail_unless(warned);
+  fail_unless(server.connections() >= 2);
+}
+GST_END_TEST;
+
 // The server stops reading after RECORD. Big frames (noise at a high bitrate) fill the socket buffers fast.
 GST_START_TEST(test_slow_server_back_pressure) {
   FakeRecorder::Options o;
@@ -161,6 +188,7 @@ Suite* rtspsink2_resilience_suite() {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_reconnect_resumes_at_key_frame);
   tcase_add_test(tc, test_reconnect_gives_up);
+  tcase_add_test(tc, test_eos_while_reconnecting_is_bounded);
   tcase_add_test(tc, test_slow_server_back_pressure);
   suite_add_tcase(s, tc);
   return s;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "rtsp_test_server.hpp"
 #include "sink_fake_recorder.hpp"
 #include "sink_pipeline.hpp"
 
@@ -94,6 +95,30 @@ GST_START_TEST(test_keep_alive_and_rtcp) {
 }
 GST_END_TEST;
 
+// ANNOUNCE answered 302 with a Location on another server: the session goes there and records.
+GST_START_TEST(test_redirect) {
+  FakeRecorder target({});
+  const std::string target_url = target.url("/moved/here");
+  rtsp2::test::ScriptedRtspServer first([&](const rtsp2::test::ScriptedRtspServer::Request& r) {
+    if (r.method == "ANNOUNCE") {
+      return rtsp2::test::ScriptedRtspServer::response(302, "Found", r.cseq,
+                                                       "Location: " + target_url + "\r\n");
+    }
+    return rtsp2::test::ScriptedRtspServer::response(200, "OK", r.cseq);
+  });
+  auto r = rtsp2::test::publish(rtsp2::test::h264_source(15) +
+                                " ! rtspsink2 protocols=tcp location=" + first.url("/old"));
+  fail_unless(r.eos, "%s", r.error_text.c_str());
+  const auto conns = target.connections();
+  fail_unless_equals_int(int(conns.size()), 1);
+  fail_unless_equals_int(count(conns[0].methods, "RECORD"), 1);
+  fail_unless(conns[0].rtp_packets > 0);
+  const auto it = std::find(conns[0].methods.begin(), conns[0].methods.end(), "ANNOUNCE");
+  fail_unless_equals_string(conns[0].uris[std::size_t(it - conns[0].methods.begin())].c_str(),
+                            target_url.c_str());
+}
+GST_END_TEST;
+
 Suite* rtspsink2_session_suite() {
   Suite* s = suite_create("rtspsink2_session");
   TCase* tc = tcase_create("session");
@@ -101,6 +126,7 @@ Suite* rtspsink2_session_suite() {
   tcase_add_test(tc, test_urls_sent_as_given);
   tcase_add_test(tc, test_sdp_and_update_sdp);
   tcase_add_test(tc, test_keep_alive_and_rtcp);
+  tcase_add_test(tc, test_redirect);
   suite_add_tcase(s, tc);
   return s;
 }
