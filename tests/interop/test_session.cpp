@@ -136,6 +136,28 @@ GST_START_TEST(test_pause_and_seek_recorded) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_recorded_media_ends_with_eos) {
+  gchar* dir = g_dir_make_tmp("rtsp2-eos-XXXXXX", nullptr);
+  const std::string file = std::string(dir) + "/short.mkv";
+  fail_unless(write_h264_file(file, 2));
+  RtspTestServer server;
+  Mount m{"/short", file_launch(file)};
+  m.shared = false;
+  server.add_mount(m);
+  fail_unless(server.start(0));
+  SrcProbe p("rtspsrc2", server.url("/short"));
+  g_object_set(p.src(), "latency", 100u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait([&] { return p.eos() || p.error_count() > 0; }, kTimeoutMs), "no EOS at the end");
+  fail_unless_equals_int(p.error_count(), 0);
+  fail_unless(p.pad("stream_0").buffers >= 50, "%d frames", p.pad("stream_0").buffers);
+  p.set_state(GST_STATE_NULL);
+  g_unlink(file.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_reconnect_after_server_restart) {
   RtspTestServer server;
   server.add_mount({"/test", h264_launch()});
@@ -500,6 +522,7 @@ static Suite* session_suite() {
   tcase_add_test(tc, test_keep_alive);
   tcase_add_test(tc, test_teardown_when_stopping);
   tcase_add_test(tc, test_pause_and_seek_recorded);
+  tcase_add_test(tc, test_recorded_media_ends_with_eos);
   tcase_add_test(tc, test_reconnect_after_server_restart);
   tcase_add_test(tc, test_no_reconnect_when_disabled);
   tcase_add_test(tc, test_udp_silence_falls_back_to_tcp);
