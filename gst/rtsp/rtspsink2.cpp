@@ -96,7 +96,7 @@ std::string pad_payloader(GstRtspSink2Pad* pad) {
 // ---------------------------------------------------------------------------------------------------------------
 // The element
 
-enum { SIGNAL_UPDATE_SDP, LAST_SIGNAL };
+enum { SIGNAL_UPDATE_SDP, SIGNAL_NEW_PAYLOADER, LAST_SIGNAL };
 static guint signals[LAST_SIGNAL] = {0};
 
 G_DEFINE_FINAL_TYPE(GstRtspSink2, gst_rtsp_sink2, GST_TYPE_BIN)
@@ -144,6 +144,8 @@ bool link_stream(GstRtspSink2* self, GstRtspSink2Pad* pad, GstCaps* caps, std::s
     }
     rtsp2::sink::configure_payloader(payloader, pad->index);
     GST_DEBUG_OBJECT(self, "sink_%u: payloader %s", pad->index, GST_OBJECT_NAME(factory.get()));
+    // As rtspclientsink: the application may configure the payloader (mtu, ...) before it runs.
+    g_signal_emit(self, signals[SIGNAL_NEW_PAYLOADER], 0, payloader);
     gst_bin_add(GST_BIN(self), payloader);
     if (!gst_element_link_pads(payloader, "src", out, "sink")) {
       *error = "payloader output does not link to the stream";
@@ -206,15 +208,11 @@ gboolean pad_query(GstPad* pad, GstObject* parent, GstQuery* query) {
         gst_query_set_caps_result(query, caps.get());
         return TRUE;
       }
-      case GST_QUERY_ACCEPT_CAPS: {
-        GstCaps* caps = nullptr;
-        gst_query_parse_accept_caps(query, &caps);
-        std::string error;
-        const bool ok = rtsp2::sink::is_rtp_caps(caps) ||
-                        static_cast<bool>(rtsp2::sink::choose_payloader(caps, pad_payloader(spad), &error));
-        gst_query_set_accept_caps_result(query, ok);
+      case GST_QUERY_ACCEPT_CAPS:
+        // Everything is let through to the caps event, which plugs the payloader or posts one clear error
+        // naming the caps; refusing here would only give upstream's generic not-negotiated error.
+        gst_query_set_accept_caps_result(query, TRUE);
         return TRUE;
-      }
       default:
         break;
     }
@@ -342,14 +340,18 @@ void stop(GstRtspSink2* self) {
     priv->stop_cond.wait_for(lock, std::chrono::seconds(5), [&] { return priv->stop_done; });
   }
   std::unique_ptr<rtsp2::Worker<SinkCommand>> worker;
-  std::unique_ptr<rtsp2::sink::SinkController> controller;
   {
     std::lock_guard lock(priv->run_mutex);
     worker = std::move(priv->worker);
-    controller = std::move(priv->controller);
   }
+  // Commands still queued run now, on the controller: it goes only after the worker.
   worker->stop();
-  priv->last_stats = controller->stats();
+  std::unique_ptr<rtsp2::sink::SinkController> controller;
+  {
+    std::lock_guard lock(priv->run_mutex);
+    controller = std::move(priv->controller);
+    priv->last_stats = controller->stats();
+  }
   controller.reset();
   worker.reset();
   std::lock_guard lock(priv->pads_mutex);
@@ -376,8 +378,9 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       start(self);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+    case GST_STATE_CHANGE_READY_TO_NULL:
       // Before the children change: TEARDOWN while the connection is still there; it also releases any sink
-      // waiting in EOS.
+      // waiting in EOS. READY→NULL too: a bin that never finished prerolling goes down without PAUSED→READY.
       stop(self);
       break;
     default:
@@ -391,6 +394,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 
 void finalize(GObject* object) {
   auto* self = GST_RTSP_SINK2(object);
+  stop(self);  // normally done by the state change to NULL already
   delete self->priv;
   G_OBJECT_CLASS(gst_rtsp_sink2_parent_class)->finalize(object);
 }
@@ -445,6 +449,10 @@ static void gst_rtsp_sink2_class_init(GstRtspSink2Class* klass) {
   signals[SIGNAL_UPDATE_SDP] =
       g_signal_new("update-sdp", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                    G_TYPE_NONE, 1, GST_TYPE_SDP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  signals[SIGNAL_NEW_PAYLOADER] =
+      g_signal_new("new-payloader", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                   G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
 
   gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template,
                                                        GST_TYPE_RTSP_SINK2_PAD);

@@ -70,11 +70,12 @@ GstStructure* build_stats(GstRtspSink2* self) {
     const guint64 rtcp = position < cs.rtcp_sent.size() ? cs.rtcp_sent[position] : 0;
     GstStructure* one = gst_structure_new(
         "application/x-rtspsink2-stream-stats", "index", G_TYPE_UINT, index, "transport", G_TYPE_STRING,
-        transport, "packets-in", G_TYPE_UINT64, c.packets_in, "packets-sent", G_TYPE_UINT64, c.sent_packets,
-        "bytes-sent", G_TYPE_UINT64, c.sent_bytes, "dropped-packets", G_TYPE_UINT64, c.dropped_packets,
-        "dropped-units", G_TYPE_UINT64, c.dropped_units, "drop-bursts", G_TYPE_UINT64, c.drop_bursts,
-        "invalid-packets", G_TYPE_UINT64, c.invalid_packets, "queued-bytes", G_TYPE_UINT64, c.queued_bytes,
-        "max-queued-bytes", G_TYPE_UINT64, c.max_queued_bytes, "rtcp-sent", G_TYPE_UINT64, rtcp, nullptr);
+        transport, "packets-in", G_TYPE_UINT64, c.packets_in, "bytes-in", G_TYPE_UINT64, c.bytes_in,
+        "packets-sent", G_TYPE_UINT64, c.sent_packets, "bytes-sent", G_TYPE_UINT64, c.sent_bytes,
+        "dropped-packets", G_TYPE_UINT64, c.dropped_packets, "dropped-units", G_TYPE_UINT64, c.dropped_units,
+        "drop-bursts", G_TYPE_UINT64, c.drop_bursts, "invalid-packets", G_TYPE_UINT64, c.invalid_packets,
+        "queued-bytes", G_TYPE_UINT64, c.queued_bytes, "max-queued-bytes", G_TYPE_UINT64, c.max_queued_bytes,
+        "rtcp-sent", G_TYPE_UINT64, rtcp, nullptr);
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed(&v, one);

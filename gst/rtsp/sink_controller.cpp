@@ -74,13 +74,30 @@ SinkController::SinkController(GMainContext* context, SinkHost& host) : context_
     if (phase_ == Phase::Recording) rtcp_timer_->arm_in(kReportInterval);
   });
   drain_timer_ = std::make_unique<Timer>(context_, [this] {
-    if (phase_ != Phase::Recording || tearing_down_) return;
-    GST_ELEMENT_WARNING(host_.element(), RESOURCE, WRITE, (nullptr),
-                        ("Not everything queued could be sent to %s within tcp-timeout; tearing down anyway",
-                         url_text().c_str()));
+    if (tearing_down_ || phase_ == Phase::Done || phase_ == Phase::Failed) return;
+    if (phase_ != Phase::Recording) {
+      // Every stream ended but the session is not back: EOS goes through rather than waiting forever.
+      GST_ELEMENT_WARNING(
+          host_.element(), RESOURCE, WRITE,
+          ("The end of the stream could not be delivered to %s within tcp-timeout", url_text().c_str()),
+          ("the session was lost and is not recording again"));
+      backoff_timer_->disarm();
+      if (conn_) conn_->close();
+      phase_ = Phase::Done;
+      note_state("done");
+      finish_streams();
+      return;
+    }
+    GST_ELEMENT_WARNING(host_.element(), RESOURCE, WRITE,
+                        ("Not everything queued could be sent to %s within tcp-timeout", url_text().c_str()),
+                        ("tearing down anyway"));
     tearing_down_ = true;
     session_->teardown(now());
     drive();
+  });
+  redirect_timer_ = std::make_unique<Timer>(context_, [this] {
+    connected_ = false;
+    conn_->connect(connection_config());  // on_connected() calls start() on the same session
   });
   stop_timer_ = std::make_unique<Timer>(context_, [this] {
     GST_DEBUG("TEARDOWN not answered in time; closing");
@@ -262,6 +279,11 @@ void SinkController::connect() {
   };
   // Replacing the connection here is safe: this never runs inside the old connection's callbacks.
   conn_ = std::make_unique<ControlConnection>(context_, std::move(cb));
+  GST_DEBUG("connecting to %s", url_text().c_str());
+  conn_->connect(connection_config());
+}
+
+ControlConnectionConfig SinkController::connection_config() const {
   ControlConnectionConfig cfg;
   cfg.host = url_.host;
   cfg.port = url_.port;
@@ -272,8 +294,7 @@ void SinkController::connect() {
   if (settings_.tls_interaction.get() != nullptr) {
     cfg.tls_interaction = ref_object(settings_.tls_interaction.get());
   }
-  GST_DEBUG("connecting to %s", url_text().c_str());
-  conn_->connect(std::move(cfg));
+  return cfg;
 }
 
 std::optional<std::string> SinkController::build_sdp(std::string* error) {
@@ -402,17 +423,12 @@ void SinkController::handle_event(core::Event& e) {
       finish_streams();
     }
   } else if (auto* red = std::get_if<core::event::Redirected>(&e)) {
+    // The session (which counts the hops) starts again at the new URL once connected there. Connecting
+    // again from inside the connection's own callback is not allowed: a timer does it.
     GST_DEBUG("redirected to %s", red->location.c_str());
     url_ = session_->url();
-    connected_ = false;
-    ControlConnectionConfig cfg;
-    cfg.host = url_.host;
-    cfg.port = url_.port;
-    cfg.tls = url_.tls();
-    cfg.connect_timeout = std::chrono::microseconds(settings_.tcp_timeout_us);
-    cfg.tls_validation_flags = settings_.tls_validation_flags;
-    if (settings_.tls_database.get() != nullptr) cfg.tls_database = ref_object(settings_.tls_database.get());
-    conn_->connect(std::move(cfg));  // on_connected() calls start() on the same session
+    conn_->close();
+    redirect_timer_->arm_in(std::chrono::microseconds(0));
   }
   // Interleaved RTCP from the server and requests it made (already answered) need nothing from a publisher.
 }

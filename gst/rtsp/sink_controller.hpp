@@ -94,6 +94,7 @@ class SinkController {
   void on_stop();
   void check_streams();
   void connect();
+  ControlConnectionConfig connection_config() const;
   void on_connected();
   void on_connection_failed(const ConnectionFailure& f);
   void on_caps_timeout();
@@ -144,6 +145,7 @@ class SinkController {
   std::unique_ptr<Timer> rtcp_timer_;
   std::unique_ptr<Timer> drain_timer_;
   std::unique_ptr<Timer> stop_timer_;
+  std::unique_ptr<Timer> redirect_timer_;
   std::string batch_;  // interleaved frames written with one send()
 
   mutable std::mutex stats_mutex_;

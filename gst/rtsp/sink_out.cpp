@@ -37,6 +37,13 @@ GstFlowReturn finish_push(GstBaseSink* sink, GstFlowReturn ret) {
   return ret;
 }
 
+// Every pad's first buffer makes the SDP possible; waiting for PLAYING would deadlock a pipeline whose other
+// sinks cannot preroll until this one's session runs.
+GstFlowReturn out_preroll(GstBaseSink* sink, GstBuffer*) {
+  stream_of(sink).mark_ready();
+  return GST_FLOW_OK;
+}
+
 GstFlowReturn out_render(GstBaseSink* sink, GstBuffer* buffer) {
   return finish_push(sink, stream_of(sink).push(buffer));
 }
@@ -95,6 +102,7 @@ static void gst_rtsp_sink2_out_class_init(GstRtspSink2OutClass* klass) {
                                         "Internal: hands one stream's RTP packets to rtspsink2's worker",
                                         "rtsp2 project");
   sink_class->set_caps = out_set_caps;
+  sink_class->preroll = out_preroll;
   sink_class->render = out_render;
   sink_class->render_list = out_render_list;
   sink_class->event = out_event;

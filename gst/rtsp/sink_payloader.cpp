@@ -96,7 +96,7 @@ GstObjectPtr<GstElementFactory> choose_payloader(const GstCaps* caps, std::strin
   }
   Candidates candidates;
   for (const auto& f : candidates.list()) {
-    if (gst_element_factory_can_sink_all_caps(f.get(), caps)) {
+    if (gst_element_factory_can_sink_any_caps(f.get(), caps)) {
       return GstObjectPtr<GstElementFactory>(GST_ELEMENT_FACTORY(gst_object_ref(f.get())));
     }
   }

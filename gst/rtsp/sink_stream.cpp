@@ -84,15 +84,18 @@ bool SinkStream::is_eos() const {
   return eos_;
 }
 
-GstFlowReturn SinkStream::push(GstBuffer* packet) {
-  const std::int64_t now = g_get_monotonic_time();
+void SinkStream::mark_ready() {
   bool first = false;
   {
     std::lock_guard lock(mutex_);
     if (!ready_) first = ready_ = true;
   }
   if (first) listener_.stream_ready(index_);
-  return add_packet(packet, now);
+}
+
+GstFlowReturn SinkStream::push(GstBuffer* packet) {
+  mark_ready();
+  return add_packet(packet, g_get_monotonic_time());
 }
 
 GstFlowReturn SinkStream::resume() {
@@ -107,6 +110,7 @@ GstFlowReturn SinkStream::add_packet(GstBuffer* packet, std::int64_t now_us) {
   {
     std::lock_guard lock(mutex_);
     counters_.packets_in++;
+    counters_.bytes_in += gst_buffer_get_size(packet);
     if (!v.valid) {
       counters_.invalid_packets++;
       return GST_FLOW_OK;

@@ -50,6 +50,7 @@ enum class StreamMode { Holding, Sending, Reconnecting, Failed };
 
 struct StreamCounters {
   std::uint64_t packets_in = 0;
+  std::uint64_t bytes_in = 0;
   std::uint64_t dropped_packets = 0;  // whole units dropped: their packets
   std::uint64_t dropped_units = 0;
   std::uint64_t invalid_packets = 0;  // not RTP
@@ -90,6 +91,8 @@ class SinkStream {
   // was interrupted by set_flushing(true): the unit stays with the stream and resume() commits it later.
   GstFlowReturn push(GstBuffer* packet);
   GstFlowReturn resume();
+  // The first buffer prerolled: caps are final (the session can be announced before PLAYING).
+  void mark_ready();
   // Flushes the open access unit and marks the end of the stream.
   void end_of_stream();
   // Blocks until finish() (true) or set_flushing(true) (false).

@@ -83,6 +83,7 @@ PublishResult publish(const std::string& launch, const PublishOptions& options) 
         GError* e = nullptr;
         gst_message_parse_warning(msg, &e, nullptr);
         r.warnings.push_back(e->message);
+        if (options.on_warning) options.on_warning(pipeline, e->message);
         g_error_free(e);
         break;
       }
@@ -99,6 +100,7 @@ PublishResult publish(const std::string& launch, const PublishOptions& options) 
     }
     gst_message_unref(msg);
   }
+  if (options.at_end) options.at_end(pipeline);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   r.video_sent = video.n.load();
   r.audio_sent = audio.n.load();

@@ -31,6 +31,10 @@ struct PublishOptions {
   std::function<void(GstElement*)> setup;
   // Called for every element message; returning true stops the run (as EOS would).
   std::function<bool(GstElement*, const GstStructure*)> on_element;
+  // Called for every warning (its message).
+  std::function<void(GstElement*, const std::string&)> on_warning;
+  // Called when the run ended (EOS, error or timeout), before the pipeline goes to NULL.
+  std::function<void(GstElement*)> at_end;
 };
 
 PublishResult publish(const std::string& launch, const PublishOptions& options = {});

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include <glib/gstdio.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
 namespace rtsp2::test {
@@ -158,8 +159,32 @@ bool RecordServer::start(std::uint16_t port) {
   gst_rtsp_media_factory_set_protocols(factory, GstRTSPLowerTrans(protocols));
   g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure), &s);
 
-  if (!s.options.digest_user.empty()) {
+  if (!s.options.tls_certificate.empty()) {
+    GError* err = nullptr;
+    GTlsCertificate* cert = g_tls_certificate_new_from_file(s.options.tls_certificate.c_str(), &err);
+    if (cert == nullptr) {
+      g_error_free(err);
+      return false;
+    }
     GstRTSPAuth* auth = gst_rtsp_auth_new();
+    gst_rtsp_auth_set_tls_certificate(auth, cert);
+    g_object_unref(cert);
+    if (s.options.digest_user.empty()) {
+      // An auth object checks permissions: let anyone in, as the server without one does.
+      GstRTSPToken* token =
+          gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "user", nullptr);
+      gst_rtsp_auth_set_default_token(auth, token);
+      gst_rtsp_token_unref(token);
+      gst_rtsp_media_factory_add_role(factory, "user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN,
+                                      TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE,
+                                      nullptr);
+    }
+    gst_rtsp_server_set_auth(s.server, auth);
+    g_object_unref(auth);
+  }
+  if (!s.options.digest_user.empty()) {
+    GstRTSPAuth* auth = gst_rtsp_server_get_auth(s.server);
+    if (auth == nullptr) auth = gst_rtsp_auth_new();
     gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
     GstRTSPToken* token =
         gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "user", nullptr);
@@ -222,8 +247,9 @@ void RecordServer::stop() {
 }
 
 std::string RecordServer::url(const std::string& userinfo) const {
-  return "rtsp://" + (userinfo.empty() ? std::string() : userinfo + "@") +
-         "127.0.0.1:" + std::to_string(port_) + impl_->options.path;
+  return std::string(impl_->options.tls_certificate.empty() ? "rtsp://" : "rtsps://") +
+         (userinfo.empty() ? std::string() : userinfo + "@") + "127.0.0.1:" + std::to_string(port_) +
+         impl_->options.path;
 }
 
 int RecordServer::video_frames() const {
@@ -262,6 +288,51 @@ std::vector<std::string> RecordServer::setup_transports() const {
 std::string RecordServer::announced_sdp() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->sdp;
+}
+
+bool write_test_certificate(const std::string& pem_path) {
+  const std::string key = pem_path + ".key";
+  const std::string cert = pem_path + ".crt";
+  const gchar* argv[] = {"openssl",
+                         "req",
+                         "-x509",
+                         "-newkey",
+                         "ec",
+                         "-pkeyopt",
+                         "ec_paramgen_curve:prime256v1",
+                         "-nodes",
+                         "-days",
+                         "1",
+                         "-subj",
+                         "/CN=127.0.0.1",
+                         "-addext",
+                         "subjectAltName=IP:127.0.0.1",
+                         "-keyout",
+                         key.c_str(),
+                         "-out",
+                         cert.c_str(),
+                         nullptr};
+  GError* err = nullptr;
+  GSubprocess* p = g_subprocess_newv(
+      argv, GSubprocessFlags(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE), &err);
+  if (p == nullptr) {
+    g_error_free(err);
+    return false;
+  }
+  const bool ok = g_subprocess_wait_check(p, nullptr, nullptr);
+  g_object_unref(p);
+  gchar *c = nullptr, *k = nullptr;
+  bool written = false;
+  if (ok && g_file_get_contents(cert.c_str(), &c, nullptr, nullptr) &&
+      g_file_get_contents(key.c_str(), &k, nullptr, nullptr)) {
+    const std::string both = std::string(c) + k;
+    written = g_file_set_contents(pem_path.c_str(), both.c_str(), gssize(both.size()), nullptr);
+  }
+  g_free(c);
+  g_free(k);
+  g_remove(key.c_str());
+  g_remove(cert.c_str());
+  return written;
 }
 
 }  // namespace rtsp2::test

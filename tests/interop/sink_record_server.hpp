@@ -30,6 +30,7 @@ class RecordServer {
     std::string digest_password;
     bool tcp = true;  // transports the mount allows
     bool udp = true;
+    std::string tls_certificate;  // PEM file holding certificate and key: rtsps (TLS) instead of rtsp
   };
 
   explicit RecordServer(Options options);
@@ -42,7 +43,7 @@ class RecordServer {
   // Closes every client connection and the listener.
   void stop();
   std::uint16_t port() const { return port_; }
-  std::string url(const std::string& userinfo = {}) const;
+  std::string url(const std::string& userinfo = {}) const;  // rtsps:// with a TLS certificate
 
   int video_frames() const;
   int audio_frames() const;
@@ -60,5 +61,9 @@ class RecordServer {
   std::unique_ptr<Impl> impl_;
   std::uint16_t port_ = 0;
 };
+
+// Writes a self-signed certificate for 127.0.0.1 (and its key) into one PEM file with openssl; false when
+// that is not possible.
+bool write_test_certificate(const std::string& pem_path);
 
 }  // namespace rtsp2::test

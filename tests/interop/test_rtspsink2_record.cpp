@@ -2,6 +2,8 @@
 // H.264 + AAC, over TCP and UDP, with and without Digest authentication. The server decodes what it receives;
 // every frame that reached rtspsink2 must arrive, and the pipeline's EOS must come after the server has it
 // all.
+#include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 
 #include <string>
@@ -85,11 +87,64 @@ GST_START_TEST(test_record) {
 }
 GST_END_TEST;
 
+// RTSPS: gst-rtsp-server with a self-signed certificate for 127.0.0.1. With that certificate as tls-database
+// anchor, validation passes; with the system's anchors it fails (one TLS error, nothing published); with
+// tls-validation-flags=0 nothing is checked.
+GST_START_TEST(test_rtsps) {
+  gchar* dir = g_dir_make_tmp("rtspsink2-tls-XXXXXX", nullptr);
+  const std::string pem = std::string(dir) + "/server.pem";
+  fail_unless(rtsp2::test::write_test_certificate(pem), "openssl could not make a certificate");
+  struct {
+    const char* name;
+    bool anchor;
+    bool validate;
+    bool ok;
+  } cases[] = {{"own anchor", true, true, true},
+               {"system anchors", false, true, false},
+               {"no validation", false, false, true}};
+  for (const auto& c : cases) {
+    RecordServer::Options opts;
+    opts.tls_certificate = pem;
+    RecordServer server(opts);
+    fail_unless(server.start());
+    std::string launch = rtsp2::test::h264_source(15) + " ! rtspsink2 name=sink protocols=tcp location=\"" +
+                         server.url() + "\"";
+    if (!c.validate) launch += " tls-validation-flags=0";
+    rtsp2::test::PublishOptions po;
+    po.setup = [&](GstElement* pipeline) {
+      if (!c.anchor) return;
+      GTlsDatabase* db = g_tls_file_database_new(pem.c_str(), nullptr);
+      fail_unless(db != nullptr);
+      GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+      g_object_set(sink, "tls-database", db, nullptr);
+      g_object_unref(db);
+      gst_object_unref(sink);
+    };
+    auto r = rtsp2::test::publish(launch, po);
+    if (c.ok) {
+      fail_unless(r.eos, "%s: %s / %s", c.name, r.error_text.c_str(), r.error_debug.c_str());
+      fail_unless(server.wait_media_eos(10000));
+      fail_unless_equals_int(server.video_frames(), r.video_sent);
+    } else {
+      fail_unless(r.error, "%s: no error", c.name);
+      fail_unless_equals_int(r.error_code, GST_RESOURCE_ERROR_OPEN_WRITE);
+      fail_unless(r.error_text.find("TLS") != std::string::npos, "%s", r.error_text.c_str());
+      fail_unless_equals_int(server.requests("ANNOUNCE"), 0);
+    }
+    server.stop();
+  }
+  g_remove(pem.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
 Suite* rtspsink2_record_suite() {
   Suite* s = suite_create("rtspsink2_record");
   TCase* tc = tcase_create("record");
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, test_record, 0, G_N_ELEMENTS(kCases));
+  tcase_add_test(tc, test_rtsps);
   suite_add_tcase(s, tc);
   return s;
 }

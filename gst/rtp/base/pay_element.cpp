@@ -74,6 +74,7 @@ class Collector final : public PayOutput {
   }
 
   gint64 max_ptime() const override { return payload_->max_ptime; }
+  guint64 ptime() const override { return payload_->ptime; }
 
   bool update_caps(const GstStructure* fields) override {
     flush();  // packets already made belong to the old caps
@@ -136,7 +137,8 @@ gboolean pay_set_caps(GstRTPBasePayload* payload, GstCaps* caps) {
     if (out.fields) gst_structure_free(out.fields);
     return FALSE;
   }
-  gst_rtp_base_payload_set_options(payload, out.media, TRUE, out.encoding_name, out.clock_rate);
+  const bool dynamic = GST_RTP_BASE_PAYLOAD_PT(payload) >= 96;
+  gst_rtp_base_payload_set_options(payload, out.media, dynamic, out.encoding_name, out.clock_rate);
   gboolean ok = gst_rtp_base_payload_set_outcaps_structure(payload, out.fields);
   if (out.fields) gst_structure_free(out.fields);
   return ok;
@@ -226,6 +228,7 @@ void subclass_instance_init(GTypeInstance* instance, gpointer klass) {
   const PayDescriptor* descriptor = reinterpret_cast<GstRtp2PayClass*>(klass)->descriptor;
   PayContext context{GST_ELEMENT(self), descriptor->category};
   self->priv = new PayPrivate{descriptor->create(context)};
+  if (descriptor->default_pt >= 0) GST_RTP_BASE_PAYLOAD_PT(self) = static_cast<guint>(descriptor->default_pt);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ struct PayDescriptor {
   std::unique_ptr<PayFormat> (*create)(const PayContext& context);
   void (*install_properties)(GObjectClass* klass, guint first_id);  // may be nullptr
   GstDebugCategory* category;                                       // set by register_payloader
+  int default_pt = -1;  // a static payload type (RFC 3551); -1: the base class default (96)
 };
 
 bool register_payloader(GstPlugin* plugin, PayDescriptor& descriptor);

@@ -32,8 +32,10 @@ class PayOutput {
   virtual void set_timestamps(GstClockTime pts, GstClockTime dts) = 0;
   // Largest payload that fits the configured MTU.
   virtual std::size_t max_payload() const = 0;
-  // max-ptime of the base class (nanoseconds, -1 when unset) and the ptime from caps (0 when unset).
+  // max-ptime of the base class (nanoseconds, -1 when unset).
   virtual gint64 max_ptime() const = 0;
+  // Packet duration asked for by downstream caps ("ptime", e.g. from an SDP answer), ns; 0 when unset.
+  virtual guint64 ptime() const = 0;
   // Updated output caps fields (e.g. new sprop-parameter-sets); the element renegotiates. Not owned.
   virtual bool update_caps(const GstStructure* fields) = 0;
 

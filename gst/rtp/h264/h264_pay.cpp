@@ -1,16 +1,36 @@
 #include "h264_pay.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <string_view>
 #include <vector>
 
 #include "../base/gst_ptr.hpp"
+#include "../base/nal_pay.hpp"
 #include "h264_nal.hpp"
 
 namespace rtsp2::rtp::h264 {
 namespace {
 
 enum { PROP_CONFIG_INTERVAL };
+
+// RFC 6184 5.7.1 / 5.8: STAP-A header F = OR of the F bits, NRI = highest NRI; FU indicator keeps F and
+// NRI of the NAL, the FU header carries its type.
+const NalPacketCodec kPacketCodec = {
+    1,
+    1,
+    2,
+    [](std::uint8_t* header, Bytes nal, bool first) {
+      const std::uint8_t prev = first ? 0 : header[0];
+      const std::uint8_t f = (prev | nal[0]) & 0x80;
+      const std::uint8_t nri = std::max<std::uint8_t>(prev & 0x60, nal[0] & 0x60);
+      header[0] = static_cast<std::uint8_t>(f | nri | kStapA);
+    },
+    [](std::uint8_t* out, Bytes nal, bool start, bool end) {
+      out[0] = static_cast<std::uint8_t>((nal[0] & 0xe0) | kFuA);
+      out[1] = static_cast<std::uint8_t>((start ? 0x80 : 0) | (end ? 0x40 : 0) | nal_type(nal[0]));
+    },
+};
 
 // Packs the NALs of one input buffer: consecutive NALs that fit together go into one STAP-A (a lone one
 // goes as a single NAL packet), NALs larger than the payload room are cut into FU-A fragments. SPS/PPS
@@ -32,9 +52,6 @@ class H264Pay final : public PayFormat {
 
  private:
   GstStructure* caps_fields() const;
-  void packetize(PayOutput& out, bool marker_at_end);
-  void flush_stap(PayOutput& out, bool marker);
-  void fragment(Bytes nal, PayOutput& out, bool marker);
 
   PayContext ctx_;
   std::atomic<int> config_interval_{0};
@@ -46,11 +63,7 @@ class H264Pay final : public PayFormat {
 
   // Per buffer scratch, kept to reuse the allocations.
   std::vector<Bytes> nals_;
-  std::vector<Bytes> stap_pieces_;
-  std::vector<std::uint8_t> stap_sizes_;  // the 2-byte size fields the pieces point into
-  std::size_t stap_nals_ = 0;
-  std::size_t stap_size_ = 0;
-  std::uint8_t stap_header_ = 0;
+  NalPacketizer packetizer_{kPacketCodec};
 };
 
 GstStructure* H264Pay::caps_fields() const {
@@ -105,7 +118,7 @@ bool H264Pay::handle(GstBuffer* input, PayOutput& out) {
     nals_.push_back(nal);
   };
   if (avc_input_) {
-    if (!for_each_avc_nal(data, length_size_, collect)) return false;
+    if (!for_each_length_prefixed_nal(data, length_size_, collect)) return false;
   } else {
     for_each_annexb_nal(data, collect);
   }
@@ -136,71 +149,8 @@ bool H264Pay::handle(GstBuffer* input, PayOutput& out) {
 
   // An input with alignment=au is a whole access unit; with alignment=nal the parser marks the last NAL.
   const bool marker = !nal_input_ || GST_BUFFER_FLAG_IS_SET(input, GST_BUFFER_FLAG_MARKER);
-  packetize(out, marker);
+  packetizer_.packetize(nals_, out, marker);
   return true;
-}
-
-void H264Pay::packetize(PayOutput& out, bool marker_at_end) {
-  const std::size_t room = out.max_payload();
-  stap_pieces_.clear();
-  stap_sizes_.clear();
-  stap_sizes_.reserve(2 * nals_.size());  // the pieces point into it: it must not reallocate
-  stap_nals_ = 0;
-  stap_size_ = 1;
-  stap_header_ = 0;
-  for (std::size_t k = 0; k < nals_.size(); ++k) {
-    const Bytes nal = nals_[k];
-    const bool last = k + 1 == nals_.size();
-    if (nal.size() > room) {
-      flush_stap(out, false);
-      fragment(nal, out, last && marker_at_end);
-      continue;
-    }
-    if (stap_nals_ > 0 && stap_size_ + 2 + nal.size() > room) flush_stap(out, false);
-    const std::size_t at = stap_sizes_.size();
-    stap_sizes_.push_back(static_cast<std::uint8_t>(nal.size() >> 8));
-    stap_sizes_.push_back(static_cast<std::uint8_t>(nal.size() & 0xff));
-    stap_pieces_.push_back(Bytes(stap_sizes_).subspan(at, 2));
-    stap_pieces_.push_back(nal);
-    ++stap_nals_;
-    stap_size_ += 2 + nal.size();
-    // STAP-A header: F is the OR of the F bits, NRI the highest NRI of the aggregated NALs (RFC 6184 5.7.1).
-    const std::uint8_t f = stap_header_ & 0x80 ? 0x80 : (nal[0] & 0x80);
-    const std::uint8_t nri = std::max<std::uint8_t>(stap_header_ & 0x60, nal[0] & 0x60);
-    stap_header_ = static_cast<std::uint8_t>(f | nri | kStapA);
-  }
-  flush_stap(out, marker_at_end);
-}
-
-void H264Pay::flush_stap(PayOutput& out, bool marker) {
-  if (stap_nals_ == 1) {
-    out.add_packet({stap_pieces_[1]}, marker);
-  } else if (stap_nals_ > 1) {
-    const std::uint8_t header[1] = {stap_header_};
-    stap_pieces_.insert(stap_pieces_.begin(), Bytes(header, 1));
-    out.add_packet(std::span<const Bytes>(stap_pieces_), marker);
-  }
-  stap_pieces_.clear();
-  stap_nals_ = 0;
-  stap_size_ = 1;
-  stap_header_ = 0;
-}
-
-void H264Pay::fragment(Bytes nal, PayOutput& out, bool marker) {
-  const std::size_t chunk = out.max_payload() - 2;
-  const std::uint8_t indicator = static_cast<std::uint8_t>((nal[0] & 0xe0) | kFuA);
-  const std::uint8_t type = nal_type(nal[0]);
-  Bytes rest = nal.subspan(1);
-  bool first = true;
-  while (!rest.empty()) {
-    const std::size_t n = std::min(chunk, rest.size());
-    const bool last = n == rest.size();
-    const std::uint8_t header[2] = {indicator,
-                                    static_cast<std::uint8_t>((first ? 0x80 : 0) | (last ? 0x40 : 0) | type)};
-    out.add_packet({Bytes(header, 2), rest.first(n)}, last && marker);
-    rest = rest.subspan(n);
-    first = false;
-  }
 }
 
 void install_properties(GObjectClass* klass, guint first_id) {

@@ -166,8 +166,66 @@ def h264_pay_seeds():
     write("rtph264pay2", seeds)
 
 
+def audio_seeds():
+    """G.711 and Opus: real streams from the upstream payloaders plus a few odd packets."""
+    for target, chain in (("rtppcmudepay2", "audio/x-raw,rate=8000 ! mulawenc ! rtppcmupay max-ptime=20000000"),
+                          ("rtppcmadepay2", "audio/x-raw,rate=8000 ! alawenc ! rtppcmapay max-ptime=20000000"),
+                          ("rtpopusdepay2", "audio/x-raw,rate=48000 ! opusenc ! rtpopuspay")):
+        packets = gst_stream("audiotestsrc num-buffers=5 samplesperbuffer=960 ! " + chain)
+        seeds = chunks(packets, 0x00)
+        odd = [rtp(1, 0, b"", True), rtp(2, 160, b"\x01", False), rtp(65535, 320, bytes(161)),
+               rtp(0, 0xFFFFFFF0, bytes(10), ssrc=7)]
+        seeds.append(seed(0x01, odd, [0, 1, 2, 0]))
+        write(target, seeds)
+
+
+def h265_seeds():
+    video = "videotestsrc num-buffers=4 pattern=ball ! video/x-raw,format=I420,width=64,height=64 ! " \
+            "x265enc speed-preset=ultrafast key-int-max=2"
+    seeds = []
+    for pay, sel in (("rtph265pay mtu=200", 0x00), ("rtph265pay mtu=120 aggregate-mode=zero-latency", 0x12),
+                     ("rtph265pay2 mtu=150", 0x20)):
+        seeds += chunks(gst_stream(video + " ! " + pay), sel)
+    vps = bytes.fromhex("40010c01ffff01600000030090000003000003003f959409")
+    idr = bytes([19 << 1, 1, 0xaf]) + bytes(range(1, 60))
+    ap = bytes([48 << 1, 1]) + struct.pack("!H", len(vps)) + vps + struct.pack("!H", len(idr)) + idr
+    fu = lambda s, e, data: bytes([49 << 1, 1, (0x80 if s else 0) | (0x40 if e else 0) | 19]) + data
+    seeds.append(seed(0x00, [rtp(1, 0, ap), rtp(2, 0, fu(1, 0, idr[2:30])), rtp(3, 0, fu(0, 1, idr[30:]), True)]))
+    seeds.append(seed(0x01, [rtp(1, 0, bytes([2, 1, 0, 9]) + idr[2:], True), rtp(2, 9, bytes([100, 1, 0, 0]), True)]))
+    write("rtph265depay2", seeds)
+
+
+def mp4v_seeds():
+    video = "videotestsrc num-buffers=4 pattern=ball ! video/x-raw,width=64,height=48 ! avenc_mpeg4 gop-size=2"
+    seeds = []
+    for pay in ("rtpmp4vpay mtu=200 config-interval=-1", "rtpmp4vpay2 mtu=150"):
+        seeds += chunks(gst_stream(video + " ! " + pay), 0x00)
+    vop = b"\x00\x00\x01\xb6\x10" + bytes(range(1, 40))
+    seeds.append(seed(0x01, [rtp(1, 0, vop[:20]), rtp(3, 0, vop[20:], True), rtp(4, 9, b"", True),
+                             rtp(5, 18, b"\x00\x00\x01\xb0\x01\x00\x00\x01\x20", True)]))
+    write("rtpmp4vdepay2", seeds)
+
+
+def jpeg_seeds():
+    video = "videotestsrc num-buffers=2 pattern=ball ! video/x-raw,width=64,height=48,format=I420 ! jpegenc"
+    seeds = []
+    for pay in ("rtpjpegpay mtu=300", "rtpjpegpay mtu=200 quality=50", "rtpjpegpay2 mtu=250"):
+        seeds += chunks(gst_stream(video + " ! " + pay), 0x00)
+    hdr = lambda off, t, q: bytes([0, off >> 16, (off >> 8) & 255, off & 255, t, q, 8, 6])
+    tables = bytes([0, 0, 0, 128]) + bytes(range(1, 129))
+    seeds.append(seed(0x00, [rtp(1, 0, hdr(0, 65, 200) + bytes([0, 8, 255, 255]) + tables + bytes(30)),
+                             rtp(2, 0, hdr(30, 65, 200) + bytes([0, 8, 255, 255]) + bytes(30), True),
+                             rtp(3, 9, hdr(0, 1, 200) + bytes(4) + bytes(10), True),
+                             rtp(4, 18, hdr(0, 1, 255) + bytes([0, 3, 0, 200]) + bytes(10), True)], None))
+    write("rtpjpegdepay2", seeds)
+
+
 def main():
     h264_seeds()
+    jpeg_seeds()
+    mp4v_seeds()
+    h265_seeds()
+    audio_seeds()
     h264_pay_seeds()
     mp4g_seeds()
     return 0

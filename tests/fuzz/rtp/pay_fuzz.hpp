@@ -29,6 +29,7 @@ class NullPayOutput final : public PayOutput {
   void set_timestamps(GstClockTime, GstClockTime) override {}
   std::size_t max_payload() const override { return room_; }
   gint64 max_ptime() const override { return max_ptime_; }
+  guint64 ptime() const override { return 0; }
   bool update_caps(const GstStructure*) override { return true; }
   gint64 max_ptime_ = -1;
   unsigned checksum = 0;
