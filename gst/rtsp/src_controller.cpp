@@ -586,26 +586,29 @@ void SrcController::on_watchdog() {
     return s->lower == Stream::Lower::Udp || s->lower == Stream::Lower::Mcast;
   });
   const double seconds = double(settings_.timeout_us) / 1e6;
-  if (on_udp && !udp_data_seen_ && !force_tcp_ && (settings_.protocols & kLowerTcp) != 0) {
-    GST_ELEMENT_WARNING(
-        host_.element(), RESOURCE, READ, (nullptr),
-        ("Could not receive any UDP packets for %.4f seconds, maybe your firewall is blocking it. "
-         "Retrying using a tcp connection.",
-         seconds));
-    force_tcp_ = true;
-    restart_session();
+  if (on_udp && !udp_data_seen_) {
+    // UDP never worked here (firewall, NAT): TCP if allowed, else there is nothing to retry.
+    if (!force_tcp_ && (settings_.protocols & kLowerTcp) != 0) {
+      GST_ELEMENT_WARNING(
+          host_.element(), RESOURCE, READ, (nullptr),
+          ("Could not receive any UDP packets for %.4f seconds, maybe your firewall is blocking it. "
+           "Retrying using a tcp connection.",
+           seconds));
+      force_tcp_ = true;
+      restart_session();
+      return;
+    }
+    char text[160];
+    g_snprintf(text, sizeof text,
+               "Could not receive any UDP packets from %s for %.1f s, and no other transport is allowed",
+               url_text_.c_str(), seconds);
+    fail(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, text);
     return;
   }
   char text[64];
   g_snprintf(text, sizeof text, "no data received for %.1f s", seconds);
   if (established_ && reconnect_allowed()) {
     lose_connection(text);
-    return;
-  }
-  if (on_udp && !udp_data_seen_) {
-    fail(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-         "Could not receive any UDP packets from " + url_text_ + " for " +
-             std::to_string(seconds).substr(0, 4) + " s, and no other transport is allowed");
     return;
   }
   fail(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, url_text_ + ": " + text);

@@ -51,6 +51,16 @@ bool SrcProbe::wait(const std::function<bool()>& pred, int timeout_ms) {
   }
 }
 
+bool SrcProbe::repeat_until(const std::function<void()>& action, const std::function<bool()>& pred,
+                            int period_ms, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    action();
+    if (wait(pred, period_ms)) return true;
+  }
+  return pred();
+}
+
 bool SrcProbe::wait_frames(const std::string& pad, int n, int timeout_ms) {
   return wait([&] { return this->pad(pad).buffers >= n; }, timeout_ms);
 }

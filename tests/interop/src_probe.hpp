@@ -45,6 +45,9 @@ class SrcProbe {
   // Waits until pred() holds (checked whenever something happens) or the time is up.
   bool wait(const std::function<bool()>& pred, int timeout_ms);
   bool wait_frames(const std::string& pad, int n, int timeout_ms);
+  // Does `action` (e.g. send packets) every `period_ms` until pred() holds or the time is up.
+  bool repeat_until(const std::function<void()>& action, const std::function<bool()>& pred, int period_ms,
+                    int timeout_ms);
   bool wait_error(int timeout_ms);
 
   // Under the lock.

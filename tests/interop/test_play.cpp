@@ -211,7 +211,8 @@ GST_START_TEST(test_multicast) {
   GInetAddress* g = g_inet_address_new_from_string(group.c_str());
   GSocketAddress* to = g_inet_socket_address_new(g, port);
   std::uint16_t seq = 1;
-  const bool arrived = p.wait(
+  // The group is joined when SETUP's answer is handled, which may come after the server saw PLAY: resend.
+  const bool arrived = p.repeat_until(
       [&] {
         for (int i = 0; i < 5; ++i, ++seq) {
           std::string rtp(12, '\0');
@@ -224,18 +225,18 @@ GST_START_TEST(test_multicast) {
           rtp += std::string("\x65\x88\x84\x00", 4);
           g_socket_send_to(tx, to, rtp.data(), rtp.size(), nullptr, nullptr);
         }
-        return p.pad("stream_0").rtp_buffers > 0;
       },
-      kTimeoutMs);
+      [&] { return p.pad("stream_0").rtp_buffers > 0 || p.error_count() > 0; }, 100, kTimeoutMs);
   g_object_unref(to);
   g_object_unref(g);
   g_socket_close(tx, nullptr);
   g_object_unref(tx);
-  if (!arrived && p.error_count() == 0) {
+  const bool received = p.pad("stream_0").rtp_buffers > 0;
+  if (!arrived) {
     GST_INFO("multicast is not looped back on lo here: skipped");
     return;
   }
-  fail_unless(arrived, "%s", p.error_count() ? p.first_error()->message : "");
+  fail_unless(received, "%s", p.error_count() ? p.first_error()->message : "");
   fail_unless(transport_of(p.src(), 0) == "udp-mcast");
 }
 GST_END_TEST;

@@ -227,16 +227,31 @@ GST_START_TEST(test_udp_silence_falls_back_to_tcp) {
   fail_unless(server.wait_method("PLAY", 2, kTimeoutMs));
   fail_unless(p.warning_count() >= 1);
   std::uint16_t seq = 100;
-  fail_unless(p.wait(
+  fail_unless(p.repeat_until(
       [&] {
         for (int i = 0; i < 5; ++i) server.send_to_client(rtp_frame(seq++));
-        return p.pad("stream_0").rtp_buffers > 0;
       },
-      kTimeoutMs));
+      [&] { return p.pad("stream_0").rtp_buffers > 0; }, 100, kTimeoutMs));
   fail_unless_equals_int(p.error_count(), 0);
   auto methods = server.methods();
   // DESCRIBE SETUP(udp) PLAY [TEARDOWN] DESCRIBE SETUP(tcp) PLAY
   fail_unless(std::count(methods.begin(), methods.end(), "SETUP") == 2);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_udp_silence_without_tcp_is_an_error) {
+  ScriptedRtspServer server([](const ScriptedRtspServer::Request& r) { return scripted_answer(r); });
+  SrcProbe p("rtspsrc2", server.url("/cam"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp");
+  g_object_set(p.src(), "timeout", guint64(300000), nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait_error(kTimeoutMs));
+  fail_unless(g_error_matches(p.first_error(), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  fail_unless(std::string(p.first_error()->message).find("UDP") != std::string::npos, "%s",
+              p.first_error()->message);
+  // Not a reconnect loop: one session only.
+  fail_unless_equals_int(server.connections(), 1);
+  fail_if(has_message(p, "rtspsrc2-connection-lost"));
 }
 GST_END_TEST;
 
@@ -390,6 +405,7 @@ static Suite* session_suite() {
   tcase_add_test(tc, test_reconnect_after_server_restart);
   tcase_add_test(tc, test_no_reconnect_when_disabled);
   tcase_add_test(tc, test_udp_silence_falls_back_to_tcp);
+  tcase_add_test(tc, test_udp_silence_without_tcp_is_an_error);
   tcase_add_test(tc, test_get_and_set_parameter);
   tcase_add_test(tc, test_seek_with_rate_sends_scale);
   tcase_add_test(tc, test_redirect);
