@@ -3,7 +3,8 @@
 //   /test    live test pattern as H.264
 //   /av      H.264 + AAC
 //   /raw     raw video (rtpvrawpay), a high packet rate for the benchmarks
-//   /record  RECORD mount (ANNOUNCE/RECORD with H.264): what arrives is written to --record-file (Matroska)
+//   /record  RECORD mount (ANNOUNCE/RECORD with H.264): what arrives is written to --record-file
+//            (MPEG-TS: readable even when the server is killed, and in-band SPS/PPS changes are fine)
 //
 // Usage: rtsp2-example-server [--port N] [--address A] [--record-file F] [--user U --password P]
 // --port 0 (the default) picks a free port; the chosen port is printed on stdout as "port N" before anything
@@ -20,7 +21,7 @@ namespace {
 struct Options {
   int port = 0;
   std::string address = "127.0.0.1";
-  std::string record_file = "rtsp2-record.mkv";
+  std::string record_file = "rtsp2-record.ts";
   std::string user;
   std::string password;
   int width = 640;
@@ -47,6 +48,16 @@ void add(GstRTSPMountPoints* mounts, const char* path, const std::string& launch
   gst_rtsp_mount_points_add_factory(mounts, path, f);
 }
 
+// A value in gst-launch syntax: double quotes, with '"' and '\\' escaped.
+std::string launch_quote(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 gboolean on_signal(gpointer loop) {
   g_main_loop_quit(static_cast<GMainLoop*>(loop));
   return G_SOURCE_REMOVE;
@@ -63,7 +74,7 @@ int main(int argc, char** argv) {
   GOptionEntry entries[] = {
       {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Port to listen on (0: any free port, printed)", "N"},
       {"address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to listen on (default 127.0.0.1)", "A"},
-      {"record-file", 'r', 0, G_OPTION_ARG_FILENAME, &record_file, "Where /record writes (Matroska)", "F"},
+      {"record-file", 'r', 0, G_OPTION_ARG_FILENAME, &record_file, "Where /record writes (MPEG-TS)", "F"},
       {"user", 'u', 0, G_OPTION_ARG_STRING, &user, "Require Digest authentication with this user", "U"},
       {"password", 'w', 0, G_OPTION_ARG_STRING, &password, "Password for --user", "P"},
       {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Video width (default 640)", "W"},
@@ -122,11 +133,12 @@ int main(int argc, char** argv) {
           ",height=" + std::to_string(o.height) + ",framerate=" + std::to_string(o.fps) +
           "/1 ! rtpvrawpay name=pay0 pt=96",
       false, auth);
-  gchar* quoted = g_shell_quote(o.record_file.c_str());
   add(mounts, "/record",
-      std::string("rtph264depay name=depay0 ! h264parse ! matroskamux ! filesink location=") + quoted, true,
-      auth);
-  g_free(quoted);
+      "rtph264depay name=depay0 ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au ! "
+      "mpegtsmux ! "
+      "filesink location=" +
+          launch_quote(o.record_file),
+      true, auth);
   g_object_unref(mounts);
 
   if (gst_rtsp_server_attach(server, nullptr) == 0) {

@@ -63,7 +63,7 @@ trap cleanup EXIT INT TERM
 
 if [ -z "$url" ]; then
   echo "== starting the example server"
-  "$root/build/examples/rtsp2-example-server" --port 0 --record-file "$workdir/record.mkv" \
+  "$root/build/examples/rtsp2-example-server" --port 0 --record-file "$workdir/record.ts" \
     >"$workdir/server.out" 2>"$workdir/server.err" &
   server_pid=$!
   # The server prints "port N" as soon as it listens; wait for it (bounded).

@@ -71,7 +71,7 @@ wait_port() {  # file -> port printed as "port N"
 }
 
 "$bdir/examples/rtsp2-example-server" --port 0 --width "$width" --height "$height" --fps "$fps" \
-  --record-file "$work/rec.mkv" >"$work/server.out" 2>&1 &
+  --record-file "$work/rec.ts" >"$work/server.out" 2>&1 &
 pids+=($!)
 port=$(wait_port "$work/server.out")
 

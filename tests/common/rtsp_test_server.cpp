@@ -59,7 +59,10 @@ std::string file_launch(const std::string& path) {
 }
 
 std::string record_launch(const std::string& path) {
-  return "( rtph264depay name=depay0 ! h264parse ! matroskamux ! filesink location=\"" + path + "\" )";
+  return "( rtph264depay name=depay0 ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au ! "
+         "mpegtsmux ! "
+         "filesink location=\"" +
+         path + "\" )";
 }
 
 bool write_h264_file(const std::string& path, int seconds, int fps) {

@@ -30,7 +30,7 @@ std::string h264_launch(int width = 320, int height = 240, int fps = 30);
 std::string h264_aac_launch();
 std::string raw_video_launch(int width, int height, int fps);  // rtpvrawpay, a high packet rate
 std::string file_launch(const std::string& matroska_path);     // filesrc ! matroskademux ! h264parse ! pay
-std::string record_launch(const std::string& output_path);     // depay0 ! h264parse ! matroskamux ! filesink
+std::string record_launch(const std::string& output_path);     // depay0 ! h264parse ! mpegtsmux ! filesink
 
 // Writes `seconds` of H.264 test pattern into a Matroska file (for the seekable mount). True on success.
 bool write_h264_file(const std::string& path, int seconds, int fps = 30);

@@ -136,6 +136,28 @@ GST_START_TEST(test_pause_and_seek_recorded) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_recorded_media_ends_with_eos) {
+  gchar* dir = g_dir_make_tmp("rtsp2-eos-XXXXXX", nullptr);
+  const std::string file = std::string(dir) + "/short.mkv";
+  fail_unless(write_h264_file(file, 2));
+  RtspTestServer server;
+  Mount m{"/short", file_launch(file)};
+  m.shared = false;
+  server.add_mount(m);
+  fail_unless(server.start(0));
+  SrcProbe p("rtspsrc2", server.url("/short"));
+  g_object_set(p.src(), "latency", 100u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait([&] { return p.eos() || p.error_count() > 0; }, kTimeoutMs), "no EOS at the end");
+  fail_unless_equals_int(p.error_count(), 0);
+  fail_unless(p.pad("stream_0").buffers >= 50, "%d frames", p.pad("stream_0").buffers);
+  p.set_state(GST_STATE_NULL);
+  g_unlink(file.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_reconnect_after_server_restart) {
   RtspTestServer server;
   server.add_mount({"/test", h264_launch()});
@@ -252,6 +274,104 @@ GST_START_TEST(test_udp_silence_without_tcp_is_an_error) {
   // Not a reconnect loop: one session only.
   fail_unless_equals_int(server.connections(), 1);
   fail_if(has_message(p, "rtspsrc2-connection-lost"));
+}
+GST_END_TEST;
+
+namespace {
+
+struct UdpSink {
+  GSocket* socket;
+  std::uint16_t port;
+  explicit UdpSink(std::uint16_t want = 0) {
+    socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
+    GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    GSocketAddress* sa = g_inet_socket_address_new(lo, want);
+    port = 0;
+    if (g_socket_bind(socket, sa, FALSE, nullptr)) {
+      GSocketAddress* bound = g_socket_get_local_address(socket, nullptr);
+      port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+      g_object_unref(bound);
+    }
+    g_object_unref(sa);
+    g_object_unref(lo);
+  }
+  ~UdpSink() {
+    g_socket_close(socket, nullptr);
+    g_object_unref(socket);
+  }
+  // Datagrams arriving within `ms` of each other.
+  std::vector<std::string> receive(int ms) {
+    std::vector<std::string> out;
+    while (g_socket_condition_timed_wait(socket, G_IO_IN, gint64(ms) * 1000, nullptr, nullptr)) {
+      char buf[2048];
+      gssize n = g_socket_receive(socket, buf, sizeof buf, nullptr, nullptr);
+      if (n < 0) break;
+      out.emplace_back(buf, std::size_t(n));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+// nat-method=dummy: right after SETUP, two RTP header-only packets and an empty RTCP receiver report go to
+// the server's ports, from the client ports (inside port-range) announced in SETUP.
+GST_START_TEST(test_nat_dummies_and_port_range) {
+  for (const char* method : {"dummy", "none"}) {
+    // The "server" ports: an even port and the next one.
+    std::unique_ptr<UdpSink> rtp_sink, rtcp_sink;
+    for (int i = 0; i < 50 && !rtcp_sink; ++i) {
+      rtp_sink = std::make_unique<UdpSink>();
+      if (rtp_sink->port % 2 != 0) continue;
+      auto next = std::make_unique<UdpSink>(std::uint16_t(rtp_sink->port + 1));
+      if (next->port == rtp_sink->port + 1) rtcp_sink = std::move(next);
+    }
+    fail_unless(rtcp_sink != nullptr);
+    UdpSink& rtp = *rtp_sink;
+    UdpSink& rtcp = *rtcp_sink;
+    using S = ScriptedRtspServer;
+    std::mutex m;
+    std::string transport;
+    S server([&](const S::Request& r) {
+      if (r.method == "SETUP") {
+        std::lock_guard lock(m);
+        transport = S::header(r.text, "Transport");
+        return S::response(200, "OK", r.cseq,
+                           "Session: 9\r\nTransport: " + transport + ";server_port=" +
+                               std::to_string(rtp.port) + "-" + std::to_string(rtcp.port) + "\r\n");
+      }
+      return scripted_answer(r);
+    });
+    // A port range somewhere free: where the kernel just handed out a port.
+    std::uint16_t first = 0;
+    {
+      UdpSink probe;
+      first = std::uint16_t(probe.port & ~1u);
+    }
+    const std::string range = std::to_string(first) + "-" + std::to_string(first + 3);
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp");
+    gst_util_set_object_arg(G_OBJECT(p.src()), "nat-method", method);
+    g_object_set(p.src(), "port-range", range.c_str(), "do-rtcp", FALSE, nullptr);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("SETUP", 1, kTimeoutMs));
+    auto rtp_got = rtp.receive(std::string(method) == "dummy" ? 2000 : 300);
+    auto rtcp_got = rtcp.receive(300);
+    if (std::string(method) == "dummy") {
+      fail_unless_equals_int(int(rtp_got.size()), 2);
+      for (auto& d : rtp_got) fail_unless(d.size() == 12 && std::uint8_t(d[0]) == 0x80);
+      fail_unless_equals_int(int(rtcp_got.size()), 1);
+      fail_unless(rtcp_got[0].size() == 8 && std::uint8_t(rtcp_got[0][1]) == 201);
+    } else {
+      fail_unless_equals_int(int(rtp_got.size() + rtcp_got.size()), 0);
+    }
+    std::lock_guard lock(m);
+    // The first pair of the range, or the second if someone took the first meanwhile.
+    const bool in_range =
+        transport.find("client_port=" + std::to_string(first) + "-") != std::string::npos ||
+        transport.find("client_port=" + std::to_string(first + 2) + "-") != std::string::npos;
+    fail_unless(in_range, "port-range %s, Transport %s", range.c_str(), transport.c_str());
+  }
 }
 GST_END_TEST;
 
@@ -402,10 +522,12 @@ static Suite* session_suite() {
   tcase_add_test(tc, test_keep_alive);
   tcase_add_test(tc, test_teardown_when_stopping);
   tcase_add_test(tc, test_pause_and_seek_recorded);
+  tcase_add_test(tc, test_recorded_media_ends_with_eos);
   tcase_add_test(tc, test_reconnect_after_server_restart);
   tcase_add_test(tc, test_no_reconnect_when_disabled);
   tcase_add_test(tc, test_udp_silence_falls_back_to_tcp);
   tcase_add_test(tc, test_udp_silence_without_tcp_is_an_error);
+  tcase_add_test(tc, test_nat_dummies_and_port_range);
   tcase_add_test(tc, test_get_and_set_parameter);
   tcase_add_test(tc, test_seek_with_rate_sends_scale);
   tcase_add_test(tc, test_redirect);
