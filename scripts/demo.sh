@@ -9,6 +9,8 @@
 #   options: --seconds N (5)  --protocols udp|tcp|udp+tcp|... (rtspsrc2's default)  --latency MS (200)
 #            --user U --password P (credentials for --url)  --no-setup (skip scripts/setup.sh)
 #
+# With the local example server the demo then publishes a test pattern through rtspsink2 to its RECORD mount
+# (/record, written to an MPEG-TS file) and prints what arrived there (frames, codec, duration, via ffprobe).
 # The example server is always stopped on exit, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,7 @@ user=""
 password=""
 run_setup=1
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,7 +50,7 @@ echo "== build"
 if [ ! -f build/build.ninja ]; then
   meson setup build -Dwerror=true >/dev/null
 fi
-ninja -C build gst/rtsp/libgstrtsp2.so examples/rtsp2-example-server >/dev/null
+ninja -C build gst/rtsp/libgstrtsp2.so gst/rtp/libgstrtp2.so examples/rtsp2-example-server >/dev/null
 
 workdir=$(mktemp -d)
 server_pid=""
@@ -120,5 +122,30 @@ if [ "$frames" -eq 0 ]; then
   echo "demo: no frame was decoded (gst-launch exit status $status)" >&2
   tail -20 "$workdir/play.err" >&2
   exit 1
+fi
+
+if [ -n "$server_pid" ]; then
+  record_frames=150
+  echo "== publishing $record_frames frames of a test pattern through rtspsink2 to rtsp://127.0.0.1:$port/record"
+  set +e
+  GST_PLUGIN_PATH="$root/build/gst/rtsp:$root/build/gst/rtp" timeout -k 10 60 \
+    gst-launch-1.0 -e videotestsrc num-buffers=$record_frames ! video/x-raw,width=640,height=360,framerate=30/1 ! \
+      x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! \
+      rtspsink2 location="rtsp://127.0.0.1:$port/record" >"$workdir/record.out" 2>&1
+  rec_status=$?
+  set -e
+  if [ $rec_status -ne 0 ] || grep -q '^ERROR' "$workdir/record.out"; then
+    echo "demo: publishing failed (gst-launch exit status $rec_status):" >&2
+    grep -A2 '^ERROR' "$workdir/record.out" >&2 || tail -20 "$workdir/record.out" >&2
+    exit 1
+  fi
+  if [ ! -s "$workdir/record.ts" ]; then
+    echo "demo: the server recorded nothing" >&2
+    exit 1
+  fi
+  echo "== what the server recorded ($(stat -c %s "$workdir/record.ts") bytes)"
+  ffprobe -v error -count_frames -select_streams v:0 \
+    -show_entries stream=codec_name,width,height,nb_read_frames,duration \
+    -of default=noprint_wrappers=1 "$workdir/record.ts" | sed 's/^/  /'
 fi
 echo "== done"
