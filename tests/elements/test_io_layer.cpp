@@ -2,7 +2,9 @@
 // failures), UDP port pairs and batched receive. Peers are plain GIO sockets on 127.0.0.1 in a helper thread.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -395,9 +397,13 @@ GST_START_TEST(test_connection_interleaved_bounds) {
   fail_if(conn.send_interleaved(0, small));
   fail_unless_equals_int(int(conn.dropped_frames()), 1);
   TcpPeer peer;
-  std::atomic<bool> release{false};
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
   peer.serve([&](GSocket*) {
-    while (!release) std::this_thread::yield();
+    // Holds the connection open without reading until the test is done.
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return release; });
   });
   auto cfg = local_config(peer.port);
   cfg.max_queued_frames_bytes = 64 * 1024;
@@ -413,7 +419,11 @@ GST_START_TEST(test_connection_interleaved_bounds) {
   const auto before = conn.queued_bytes();
   conn.send(std::string(1000, 'x'));
   fail_unless_equals_int(int(conn.queued_bytes() - before), 1000);
-  release = true;
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
 }
 GST_END_TEST;
 
