@@ -5,9 +5,9 @@
 #include "h264/h264_pay.hpp"
 #include "h265/h265_depay.hpp"
 #include "h265/h265_pay.hpp"
+#include "jpeg/jpeg.hpp"
 #include "mp4g/mp4g_depay.hpp"
 #include "mp4g/mp4g_pay.hpp"
-#include "jpeg/jpeg.hpp"
 #include "mp4v/mp4v.hpp"
 #include "opus/opus.hpp"
 
