@@ -1,4 +1,5 @@
 #include "auth.hpp"
+#include "text.hpp"
 
 #include <glib.h>
 #include <sys/random.h>
@@ -48,14 +49,6 @@ bool is_token68_char(char c) {
 
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (g_ascii_tolower(a[i]) != g_ascii_tolower(b[i])) return false;
-  }
-  return true;
 }
 
 std::string to_lower(std::string_view s) {

@@ -1,5 +1,6 @@
 #include "sdp.hpp"
 
+#include "text.hpp"
 #include "url.hpp"
 
 #include <glib.h>
@@ -14,6 +15,8 @@
 namespace rtsp2::core {
 
 namespace {
+
+using text::trim;
 
 // ---- RAII for the GLib/GStreamer objects used here ----
 
@@ -58,20 +61,6 @@ class StackMedia {
 
 void set_error(std::string* error, std::string_view what) {
   if (error) *error = std::string(what);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (g_ascii_tolower(a[i]) != g_ascii_tolower(b[i])) return false;
-  }
-  return true;
 }
 
 bool all_digits(std::string_view s) {

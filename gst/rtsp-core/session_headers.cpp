@@ -1,19 +1,13 @@
 #include "session_headers.hpp"
 
+#include "text.hpp"
+
 #include <charconv>
 #include <cmath>
 
 namespace rtsp2::core {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+using text::trim;
 
 std::optional<SessionHeader> parse_session_header(std::string_view value) {
   SessionHeader h;

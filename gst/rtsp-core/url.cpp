@@ -1,10 +1,16 @@
 #include "url.hpp"
 
 #include <array>
+#include "text.hpp"
 
 namespace rtsp2::core {
 
 namespace {
+
+using text::hex_value;
+using text::is_alpha;
+using text::is_digit;
+using text::to_lower;
 
 struct SchemeInfo {
   std::string_view name;
@@ -19,32 +25,6 @@ constexpr std::array<SchemeInfo, 6> kSchemes{{
     {"rtspsu", UrlScheme::Rtspsu},
     {"rtspst", UrlScheme::Rtspst},
 }};
-
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_unreserved(char c) {
   return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
