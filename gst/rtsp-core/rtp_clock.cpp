@@ -75,9 +75,13 @@ RtpClockMapper::Instant RtpClockMapper::map(std::int64_t ext_ts, Instant arrival
 
   Instant pts = anchor_arrival_ + Nanos(send + skew_);
   if (have_prev_) {
-    if ((ext_ts > prev_ts_ && pts < prev_pts_) || (ext_ts < prev_ts_ && pts > prev_pts_) ||
-        ext_ts == prev_ts_)
+    // A later timestamp gets a strictly later pts (when skew steps down, time stands almost still until the
+    // mapping catches up: two audio frames never share a pts); an earlier one (B-frames) never a later pts.
+    if (ext_ts > prev_ts_ && pts <= prev_pts_) {
+      pts = prev_pts_ + Nanos(1);
+    } else if ((ext_ts < prev_ts_ && pts > prev_pts_) || ext_ts == prev_ts_) {
       pts = prev_pts_;
+    }
   }
   have_prev_ = true;
   prev_ts_ = ext_ts;

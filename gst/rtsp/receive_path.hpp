@@ -5,9 +5,10 @@
 //                                                        └──rtcp_out(stream, buffer)──▶ worker sends it to
 //                                                        the server
 //
-// For now one implementation wraps upstream rtpbin inside the element's bin (make_rtpbin_receive_path); a
-// native receive path will replace it behind this same interface. Streams are numbered like the element's
-// pads.
+// Two implementations: the native one (make_native_receive_path: one core::RtpReceiver per stream on the
+// worker thread, the default) and one wrapping upstream rtpbin inside the element's bin
+// (make_rtpbin_receive_path, rtp-engine=rtpbin). Streams are numbered like the element's pads. The native
+// path must be called on the worker thread, except push_event*() (marshalled there) and add_stats().
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@ namespace rtsp2 {
 
 struct ReceivePathConfig {
   unsigned latency_ms = 2000;
+  bool drop_on_latency = false;
   bool do_rtcp = true;
 };
 
@@ -31,11 +33,17 @@ class ReceivePath {
     std::function<void(unsigned stream, GstPad* pad)> pad_removed;
     // RTCP for the server, from the receive path's RTCP thread.
     std::function<void(unsigned stream, BufferPtr rtcp)> rtcp_out;
+    // Downstream refused data for good (not-linked, not-negotiated, error): native path only, worker thread.
+    std::function<void(unsigned stream, GstFlowReturn ret)> flow_error;
   };
 
   virtual ~ReceivePath() = default;
   // The element managing the sessions (for the new-manager signal); may be null.
   virtual GstElement* manager() const = 0;
+  // True when the path counts reordering itself (the element then only counts packets and bytes).
+  virtual bool counts_sequence() const { return false; }
+  // Adds the stream's receive statistics (lost, jitter, ...) to `out`. Any thread.
+  virtual void add_stats(unsigned stream, GstStructure* out) const = 0;
   // Adds a stream with its RTP caps (application/x-rtp with clock-rate...). Idempotent per stream number.
   virtual void add_stream(unsigned stream, GstCaps* caps) = 0;
   // New caps for the stream (RTP-Info, ranges after PLAY): sent before the next data.
@@ -51,6 +59,8 @@ class ReceivePath {
   virtual void remove() = 0;
 };
 
+std::unique_ptr<ReceivePath> make_native_receive_path(GMainContext* context, const ReceivePathConfig& config,
+                                                      ReceivePath::Callbacks callbacks);
 std::unique_ptr<ReceivePath> make_rtpbin_receive_path(GstBin* bin, const ReceivePathConfig& config,
                                                       ReceivePath::Callbacks callbacks);
 

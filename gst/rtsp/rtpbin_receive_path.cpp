@@ -33,7 +33,8 @@ class RtpBinReceivePath final : public ReceivePath {
       GST_ERROR("rtpbin is missing (gst-plugins-good)");
       return;
     }
-    g_object_set(rtpbin_.get(), "latency", config_.latency_ms, nullptr);
+    g_object_set(rtpbin_.get(), "latency", config_.latency_ms, "drop-on-latency",
+                 config_.drop_on_latency ? TRUE : FALSE, nullptr);
     g_signal_connect(rtpbin_.get(), "pad-added", G_CALLBACK(&RtpBinReceivePath::on_pad_added), this);
     g_signal_connect(rtpbin_.get(), "pad-removed", G_CALLBACK(&RtpBinReceivePath::on_pad_removed), this);
     g_signal_connect(rtpbin_.get(), "request-pt-map", G_CALLBACK(&RtpBinReceivePath::on_request_pt_map),
@@ -119,6 +120,38 @@ class RtpBinReceivePath final : public ReceivePath {
   void push_event(unsigned n, GstEvent* event) override {
     GstPad* pad = pad_of(n, true);
     if (pad != nullptr) gst_pad_push_event(pad, gst_event_ref(event));
+  }
+
+  void add_stats(unsigned session, GstStructure* out) const override {
+    GstElement* manager = rtpbin_.get();
+    if (manager == nullptr) return;
+    GObject* rtp_session = nullptr;
+    g_signal_emit_by_name(manager, "get-internal-session", session, &rtp_session);
+    if (rtp_session == nullptr) return;
+    GstStructure* st = nullptr;
+    g_object_get(rtp_session, "stats", &st, nullptr);
+    g_object_unref(rtp_session);
+    if (st == nullptr) return;
+    const GValue* sources = gst_structure_get_value(st, "source-stats");
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    // rtpsession's stats still use GValueArray.
+    if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
+      auto* arr = static_cast<GValueArray*>(g_value_get_boxed(sources));
+      for (guint i = 0; arr != nullptr && i < arr->n_values; ++i) {
+        const GstStructure* src = gst_value_get_structure(g_value_array_get_nth(arr, i));
+        gboolean internal = TRUE, sender = FALSE;
+        gst_structure_get_boolean(src, "internal", &internal);
+        gst_structure_get_boolean(src, "is-sender", &sender);
+        if (internal || !sender) continue;
+        guint jitter = 0;
+        gint lost = 0;
+        gst_structure_get_uint(src, "jitter", &jitter);
+        gst_structure_get_int(src, "packets-lost", &lost);
+        gst_structure_set(out, "jitter", G_TYPE_UINT, jitter, "lost", G_TYPE_INT64, gint64(lost), nullptr);
+      }
+    }
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    gst_structure_free(st);
   }
 
   void remove() override {

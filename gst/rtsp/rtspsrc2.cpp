@@ -314,26 +314,34 @@ bool start(GstRtspSrc2* self) {
     std::lock_guard lock(priv->teardown_mutex);
     priv->teardown_finished = false;
   }
+  if (!priv->worker) {
+    priv->worker =
+        std::make_unique<Worker<Command>>("rtspsrc2", [self](Command& c) { run_command(self, c); });
+  }
   ReceivePathConfig rc;
   rc.latency_ms = settings.latency_ms;
+  rc.drop_on_latency = settings.drop_on_latency;
   rc.do_rtcp = settings.do_rtcp;
   ReceivePath::Callbacks cb;
   cb.pad_added = [self](unsigned n, GstPad* pad) { on_receive_pad(self, n, pad); };
   cb.rtcp_out = [priv](unsigned n, BufferPtr b) {
     if (priv->worker) priv->worker->push(cmd::SendRtcp{n, std::move(b)});
   };
+  cb.flow_error = [priv](unsigned n, GstFlowReturn ret) {
+    if (priv->worker) priv->worker->push(cmd::FlowError{n, ret});
+  };
+  const bool native = settings.rtp_engine == RtpEngine::Native;
   {
     std::lock_guard lock(priv->receive_mutex);
-    priv->receive = make_rtpbin_receive_path(GST_BIN(self), rc, std::move(cb));
+    priv->receive = native ? make_native_receive_path(priv->worker->context(), rc, std::move(cb))
+                           : make_rtpbin_receive_path(GST_BIN(self), rc, std::move(cb));
   }
-  if (priv->receive->manager() == nullptr) {
-    GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN, ("rtpbin is missing (gst-plugins-good)"), (nullptr));
-    return false;
-  }
-  g_signal_emit(self, signals[SIGNAL_NEW_MANAGER], 0, priv->receive->manager());
-  if (!priv->worker) {
-    priv->worker =
-        std::make_unique<Worker<Command>>("rtspsrc2", [self](Command& c) { run_command(self, c); });
+  if (!native) {
+    if (priv->receive->manager() == nullptr) {
+      GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN, ("rtpbin is missing (gst-plugins-good)"), (nullptr));
+      return false;
+    }
+    g_signal_emit(self, signals[SIGNAL_NEW_MANAGER], 0, priv->receive->manager());
   }
   priv->worker->push(cmd::Open{std::move(settings)});
   priv->worker->start();

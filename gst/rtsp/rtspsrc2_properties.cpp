@@ -33,6 +33,8 @@ enum {
   PROP_RECONNECT_ATTEMPTS,
   PROP_RECONNECT_MAX_INTERVAL,
   PROP_STATS,
+  PROP_DROP_ON_LATENCY,
+  PROP_RTP_ENGINE,
 };
 
 // rtspsrc registers "GstRTSPNatMethod" itself; a second type of that name would clash when both plugins load.
@@ -45,6 +47,19 @@ GType nat_method_get_type() {
         {0, nullptr, nullptr},
     };
     g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2NatMethod", values));
+  }
+  return GType(type);
+}
+
+GType rtp_engine_get_type() {
+  static gsize type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {int(rtsp2::RtpEngine::Native), "rtspsrc2's own receive path on its worker thread", "native"},
+        {int(rtsp2::RtpEngine::RtpBin), "Upstream rtpbin (rtpsession, rtpjitterbuffer, ...)", "rtpbin"},
+        {0, nullptr, nullptr},
+    };
+    g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2RtpEngine", values));
   }
   return GType(type);
 }
@@ -173,6 +188,16 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
           "Session and per-stream statistics (packets, bytes, lost, reordered, jitter, reconnects, "
           "keep-alives, round-trip time)",
           GST_TYPE_STRUCTURE, GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      klass, PROP_DROP_ON_LATENCY,
+      g_param_spec_boolean("drop-on-latency", "Drop buffers when maximum latency is reached",
+                           "Tells the jitterbuffer to never exceed the given latency in size", FALSE, kRw));
+  g_object_class_install_property(
+      klass, PROP_RTP_ENGINE,
+      g_param_spec_enum("rtp-engine", "RTP engine",
+                        "What receives RTP/RTCP and reorders, times and synchronises it: rtspsrc2's own path "
+                        "(no thread per stream) or upstream rtpbin",
+                        rtp_engine_get_type(), int(rtsp2::RtpEngine::Native), kRw));
 }
 
 void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -243,6 +268,12 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       break;
     case PROP_RECONNECT_MAX_INTERVAL:
       s.reconnect_max_interval_us = g_value_get_uint64(value);
+      break;
+    case PROP_DROP_ON_LATENCY:
+      s.drop_on_latency = g_value_get_boolean(value) != FALSE;
+      break;
+    case PROP_RTP_ENGINE:
+      s.rtp_engine = rtsp2::RtpEngine(g_value_get_enum(value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -317,46 +348,17 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_RECONNECT_MAX_INTERVAL:
       g_value_set_uint64(value, s.reconnect_max_interval_us);
       break;
+    case PROP_DROP_ON_LATENCY:
+      g_value_set_boolean(value, s.drop_on_latency ? TRUE : FALSE);
+      break;
+    case PROP_RTP_ENGINE:
+      g_value_set_enum(value, int(s.rtp_engine));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
   }
 }
-
-namespace {
-
-// Jitter and loss of the remote sender in one rtpbin session ("source-stats" of its RTPSession).
-void add_rtp_source_stats(GstElement* manager, unsigned session, GstStructure* out) {
-  GObject* rtp_session = nullptr;
-  g_signal_emit_by_name(manager, "get-internal-session", session, &rtp_session);
-  if (rtp_session == nullptr) return;
-  GstStructure* st = nullptr;
-  g_object_get(rtp_session, "stats", &st, nullptr);
-  g_object_unref(rtp_session);
-  if (st == nullptr) return;
-  const GValue* sources = gst_structure_get_value(st, "source-stats");
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  // rtpsession's stats still use GValueArray.
-  if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
-    auto* arr = static_cast<GValueArray*>(g_value_get_boxed(sources));
-    for (guint i = 0; arr != nullptr && i < arr->n_values; ++i) {
-      const GstStructure* src = gst_value_get_structure(g_value_array_get_nth(arr, i));
-      gboolean internal = TRUE, sender = FALSE;
-      gst_structure_get_boolean(src, "internal", &internal);
-      gst_structure_get_boolean(src, "is-sender", &sender);
-      if (internal || !sender) continue;
-      guint jitter = 0;
-      gint lost = 0;
-      gst_structure_get_uint(src, "jitter", &jitter);
-      gst_structure_get_int(src, "packets-lost", &lost);
-      gst_structure_set(out, "jitter", G_TYPE_UINT, jitter, "lost", G_TYPE_INT64, gint64(lost), nullptr);
-    }
-  }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gst_structure_free(st);
-}
-
-}  // namespace
 
 GstStructure* gst_rtsp_src2_build_stats(GstRtspSrc2* self) {
   auto* priv = self->priv;
@@ -374,14 +376,13 @@ GstStructure* gst_rtsp_src2_build_stats(GstRtspSrc2* self) {
   GValue list = G_VALUE_INIT;
   gst_value_list_init(&list, guint(streams.size()));
   std::lock_guard lock(priv->receive_mutex);
-  GstElement* manager = priv->receive ? priv->receive->manager() : nullptr;
   for (const auto& st : streams) {
     GstStructure* one = gst_structure_new(
         "application/x-rtspsrc2-stream-stats", "index", G_TYPE_UINT, st.index, "transport", G_TYPE_STRING,
         st.transport.empty() ? "none" : st.transport.c_str(), "packets", G_TYPE_UINT64, st.packets, "bytes",
         G_TYPE_UINT64, st.bytes, "reordered", G_TYPE_UINT64, st.reordered, "rtcp-packets", G_TYPE_UINT64,
         st.rtcp_packets, "lost", G_TYPE_INT64, gint64(0), "jitter", G_TYPE_UINT, 0u, nullptr);
-    if (manager != nullptr) add_rtp_source_stats(manager, st.index, one);
+    if (priv->receive) priv->receive->add_stats(st.index, one);
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed(&v, one);

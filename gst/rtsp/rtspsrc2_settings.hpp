@@ -39,6 +39,7 @@ inline constexpr unsigned kLowerUdpMcast = 1u << 1;
 inline constexpr unsigned kLowerTcp = 1u << 2;
 
 enum class NatMethod { None = 0, Dummy = 1 };
+enum class RtpEngine { Native = 0, RtpBin = 1 };
 
 struct Settings {
   std::string location;
@@ -46,6 +47,8 @@ struct Settings {
   std::uint64_t timeout_us = 5'000'000;       // UDP silence before falling back to TCP / reconnecting
   std::uint64_t tcp_timeout_us = 20'000'000;  // connect and request timeout
   unsigned latency_ms = 2000;
+  bool drop_on_latency = false;
+  RtpEngine rtp_engine = RtpEngine::Native;
   std::string user_id;
   std::string user_pw;
   std::string user_agent;

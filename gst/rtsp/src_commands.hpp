@@ -41,9 +41,13 @@ struct SendRtcp {  // a receiver report from the receive path, for the server
   unsigned stream = 0;
   BufferPtr buffer;
 };
+struct FlowError {  // downstream refused a stream's data for good: the element stops with an error
+  unsigned stream = 0;
+  GstFlowReturn ret = GST_FLOW_ERROR;
+};
 }  // namespace cmd
 
 using Command = std::variant<cmd::Open, cmd::Play, cmd::Pause, cmd::Seek, cmd::Teardown, cmd::Shutdown,
-                             cmd::GetParameter, cmd::SetParameter, cmd::SendRtcp>;
+                             cmd::GetParameter, cmd::SetParameter, cmd::SendRtcp, cmd::FlowError>;
 
 }  // namespace rtsp2

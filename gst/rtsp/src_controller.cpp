@@ -120,6 +120,11 @@ void SrcController::handle(Command& command) {
                          std::move(c.promise));
         } else if constexpr (std::is_same_v<T, cmd::SendRtcp>) {
           send_rtcp(c.stream, std::move(c.buffer));
+        } else if constexpr (std::is_same_v<T, cmd::FlowError>) {
+          fail(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+               "Internal data stream error while receiving " + url_text_,
+               "streaming stopped, stream " + std::to_string(c.stream) + ", reason " +
+                   gst_flow_get_name(c.ret));
         }
         // Open and Shutdown create and destroy the controller itself (see rtspsrc2.cpp).
       },

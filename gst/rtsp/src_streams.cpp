@@ -262,6 +262,7 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
   const GstClockTime arrival = host_.running_time();
   const guint n = gst_buffer_list_length(list.get());
   std::uint64_t bytes = 0, reordered = 0;
+  const bool count_order = host_.receive_path() != nullptr && !host_.receive_path()->counts_sequence();
   {
     std::lock_guard lock(host_.stats().mutex);
     StreamStats* st = nullptr;
@@ -272,7 +273,7 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
       GstBuffer* b = gst_buffer_list_get_writable(list.get(), i);
       GST_BUFFER_DTS(b) = arrival;
       bytes += gst_buffer_get_size(b);
-      if (channel == MediaChannel::Rtp && st != nullptr) {
+      if (count_order && channel == MediaChannel::Rtp && st != nullptr) {
         if (auto seq = rtp_seq(b)) {
           const auto diff = std::int16_t(std::uint16_t(*seq - st->max_seq));
           if (!st->seq_known || diff > 0) {

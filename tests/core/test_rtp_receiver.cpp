@@ -616,6 +616,24 @@ GST_START_TEST(test_clock_skew) {
 }
 GST_END_TEST;
 
+// The first packet came late: while the first window fills, the skew steps down to the least-delayed
+// arrivals. Packets with later timestamps still get strictly later pts (never the same pts as the packet
+// before: two audio frames sharing a pts would overlap downstream).
+GST_START_TEST(test_pts_strictly_increasing_when_skew_steps_down) {
+  Harness h;
+  h.feed(0, ts_of(0), 30);  // 30 ms late
+  for (int i = 1; i < 50; i++) h.feed(static_cast<std::uint16_t>(i), ts_of(i), i * 10.0);
+  fail_unless_equals_int(h.packets.size(), 50);
+  for (std::size_t i = 1; i < h.packets.size(); i++) {
+    fail_unless(h.packets[i].pts > h.packets[i - 1].pts, "packet %zu: pts %f ms after %f ms", i,
+                ms_of(h.packets[i].pts), ms_of(h.packets[i - 1].pts));
+  }
+  // And the mapping caught up with the least-delayed arrivals.
+  const double off = ms_of(h.packets.back().pts - (at_ms(490) - Instant{}));
+  fail_unless(std::fabs(off) < 1.0, "last pts %f ms off its arrival", off);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_seq_tracker_counts) {
   // Cumulative loss is clamped to the signed 24-bit RR field, both ways.
   SeqTracker up;
@@ -673,6 +691,7 @@ static Suite* rtp_receiver_suite() {
   tcase_add_test(tc, test_drain_reset_and_destruction);
   tcase_add_test(tc, test_jitter_hand_computed);
   tcase_add_test(tc, test_clock_skew);
+  tcase_add_test(tc, test_pts_strictly_increasing_when_skew_steps_down);
   tcase_add_test(tc, test_seq_tracker_counts);
   return s;
 }

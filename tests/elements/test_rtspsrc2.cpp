@@ -112,7 +112,8 @@ GST_START_TEST(test_properties_match_rtspsrc) {
                           "tls-database",
                           "tls-interaction",
                           "teardown-timeout",
-                          "nat-method"};
+                          "nat-method",
+                          "drop-on-latency"};
   for (const char* name : shared) {
     GParamSpec* a = g_object_class_find_property(G_OBJECT_GET_CLASS(ours), name);
     GParamSpec* b = g_object_class_find_property(G_OBJECT_GET_CLASS(theirs), name);
@@ -227,7 +228,38 @@ GST_START_TEST(test_new_property_defaults) {
   gst_structure_free(stats);
   GParamSpec* p = g_object_class_find_property(G_OBJECT_GET_CLASS(e), "stats");
   fail_if(p->flags & G_PARAM_WRITABLE);
+  // The native receive path is the default; rtpbin stays selectable by its nick.
+  GParamSpec* engine = g_object_class_find_property(G_OBJECT_GET_CLASS(e), "rtp-engine");
+  fail_unless(engine != nullptr && G_IS_PARAM_SPEC_ENUM(engine));
+  GEnumValue* def =
+      g_enum_get_value(G_PARAM_SPEC_ENUM(engine)->enum_class, G_PARAM_SPEC_ENUM(engine)->default_value);
+  fail_unless_equals_string(def->value_nick, "native");
+  fail_unless(g_enum_get_value_by_nick(G_PARAM_SPEC_ENUM(engine)->enum_class, "rtpbin") != nullptr);
   gst_object_unref(e);
+}
+GST_END_TEST;
+
+// rtp-engine picks what receives: rtpbin is a child (and announced with new-manager) only when asked for.
+GST_START_TEST(test_rtp_engine_selects_the_receive_path) {
+  for (const char* engine : {"native", "rtpbin"}) {
+    GstElement* e = make_src();
+    gst_object_ref_sink(e);
+    const std::string url = "rtsp://127.0.0.1:" + std::to_string(closed_port()) + "/x";
+    g_object_set(e, "location", url.c_str(), "reconnect-attempts", 0, nullptr);
+    gst_util_set_object_arg(G_OBJECT(e), "rtp-engine", engine);
+    int managers = 0;
+    g_signal_connect(e, "new-manager",
+                     G_CALLBACK(+[](GstElement*, GstElement*, gpointer n) { ++*static_cast<int*>(n); }),
+                     &managers);
+    gst_element_set_state(e, GST_STATE_PAUSED);
+    GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(e), "manager");
+    const bool want = std::string(engine) == "rtpbin";
+    fail_unless_equals_int(rtpbin != nullptr, want);
+    fail_unless_equals_int(managers, want ? 1 : 0);
+    if (rtpbin != nullptr) gst_object_unref(rtpbin);
+    gst_element_set_state(e, GST_STATE_NULL);
+    gst_object_unref(e);
+  }
 }
 GST_END_TEST;
 
@@ -381,6 +413,7 @@ static Suite* rtspsrc2_suite() {
   tcase_add_test(tc, test_properties_match_rtspsrc);
   tcase_add_test(tc, test_property_roundtrip);
   tcase_add_test(tc, test_new_property_defaults);
+  tcase_add_test(tc, test_rtp_engine_selects_the_receive_path);
   tcase_add_test(tc, test_uri_handler);
   tcase_add_test(tc, test_no_location_fails_to_pause);
   tcase_add_test(tc, test_state_changes_do_not_block_on_network);

@@ -9,6 +9,10 @@ SrcProbe::SrcProbe(const std::string& factory, const std::string& location, bool
   src_ = gst_element_factory_make(factory.c_str(), "src");
   g_assert(src_ != nullptr);
   if (!location.empty()) g_object_set(src_, "location", location.c_str(), nullptr);
+  // The rtspsrc2 suites run once per receive engine (meson sets RTSP2_RTP_ENGINE for the second run).
+  const char* engine = g_getenv("RTSP2_RTP_ENGINE");
+  if (factory == "rtspsrc2" && engine != nullptr && *engine != '\0')
+    gst_util_set_object_arg(G_OBJECT(src_), "rtp-engine", engine);
   gst_bin_add(GST_BIN(pipeline_), src_);
   g_signal_connect(src_, "pad-added", G_CALLBACK(&SrcProbe::on_pad_added), this);
   g_signal_connect(src_, "no-more-pads", G_CALLBACK(&SrcProbe::on_no_more_pads), this);
@@ -164,6 +168,13 @@ GstPadProbeReturn SrcProbe::on_src_buffer(GstPad*, GstPadProbeInfo* info, gpoint
     GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
     p.rtp_buffers++;
     if (GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT)) p.discont++;
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    // The native engine pushes a list per received batch.
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+      p.rtp_buffers++;
+      if (GST_BUFFER_FLAG_IS_SET(gst_buffer_list_get(list, i), GST_BUFFER_FLAG_DISCONT)) p.discont++;
+    }
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent* e = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(e) == GST_EVENT_SEGMENT) {
@@ -227,7 +238,9 @@ void SrcProbe::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
   GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, &SrcProbe::on_sink_buffer, ctx.get(), nullptr);
-  gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+  gst_pad_add_probe(pad,
+                    GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                    GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
                     &SrcProbe::on_src_buffer, ctx.get(), nullptr);
   gst_object_unref(sinkpad);
   gst_object_unref(sink);
