@@ -9,7 +9,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  gstreamer1.0-rtsp glib-networking openssl ffmpeg iproute2 procps
+  gstreamer1.0-rtsp glib-networking openssl ffmpeg iproute2 procps gnuplot-nox
 )
 
 missing=()
