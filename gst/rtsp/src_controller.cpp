@@ -83,6 +83,8 @@ SrcController::SrcController(GMainContext* context, SrcHost& host, Settings sett
 SrcController::~SrcController() {
   drop_session();
   fail_parameters("element shut down");
+  // Buffers still downstream keep the pool alive and free themselves when they come back.
+  if (frame_pool_) gst_buffer_pool_set_active(frame_pool_.get(), FALSE);
 }
 
 void SrcController::handle(Command& command) {

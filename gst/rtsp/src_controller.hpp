@@ -97,6 +97,7 @@ class SrcController {
   void on_failed(const core::event::Failed& f);
   void on_interleaved(core::event::Interleaved& frame);
   void flush_interleaved();
+  GstBuffer* frame_buffer(const std::uint8_t* data, std::size_t size);
   void on_parameter_reply(const core::event::ParameterReply& r);
 
   void request_play();
@@ -150,6 +151,8 @@ class SrcController {
   double requested_rate_ = 1.0;
   bool udp_data_seen_ = false;
   SteadyClock::time_point last_data_{};
+
+  GstObjectPtr<GstBufferPool> frame_pool_;  // interleaved frames' buffers
 
   std::map<std::uint64_t, std::unique_ptr<PendingParameter>> parameters_;  // by core token
   std::vector<std::unique_ptr<PendingParameter>> parameters_waiting_;      // before a session exists

@@ -247,7 +247,27 @@ void SrcController::on_interleaved(core::event::Interleaved& frame) {
   if (s == nullptr || frame.payload.empty()) return;
   BufferListPtr& pending = which == MediaChannel::Rtp ? s->tcp_rtp : s->tcp_rtcp;
   if (!pending) pending.reset(gst_buffer_list_new_sized(32));
-  gst_buffer_list_add(pending.get(), gst_buffer_new_memdup(frame.payload.data(), frame.payload.size()));
+  gst_buffer_list_add(pending.get(), frame_buffer(frame.payload.data(), frame.payload.size()));
+}
+
+// A frame's bytes in a buffer from the controller's pool (no allocation per packet once the pool is warm);
+// frames larger than a pool buffer (rare: RTP over TCP rarely exceeds the MTU) get a buffer of their own.
+GstBuffer* SrcController::frame_buffer(const std::uint8_t* data, std::size_t size) {
+  constexpr guint kFrameBufferSize = 2048;
+  if (size > kFrameBufferSize) return gst_buffer_new_memdup(data, size);
+  if (!frame_pool_) {
+    frame_pool_.reset(gst_buffer_pool_new());
+    GstStructure* config = gst_buffer_pool_get_config(frame_pool_.get());
+    gst_buffer_pool_config_set_params(config, nullptr, kFrameBufferSize, 64, 0);
+    gst_buffer_pool_set_config(frame_pool_.get(), config);
+    gst_buffer_pool_set_active(frame_pool_.get(), TRUE);
+  }
+  GstBuffer* b = nullptr;
+  if (gst_buffer_pool_acquire_buffer(frame_pool_.get(), &b, nullptr) != GST_FLOW_OK || b == nullptr)
+    return gst_buffer_new_memdup(data, size);
+  gst_buffer_fill(b, 0, data, size);
+  gst_buffer_set_size(b, gssize(size));
+  return b;
 }
 
 void SrcController::flush_interleaved() {
