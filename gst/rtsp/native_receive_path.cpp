@@ -31,6 +31,9 @@ namespace {
 
 namespace out = core::rtp_out;
 
+// A/V offsets smaller than this are never lowered (see update_sync).
+constexpr std::int64_t kSyncStepDown = 100'000'000;
+
 struct NativeStream {
   unsigned index = 0;
   CapsPtr caps;  // one structure per payload type, as the SDP gave them (plus RTP-Info fields)
@@ -472,9 +475,12 @@ class NativeReceivePath final : public ReceivePath {
     for (auto& [n, off] : offsets) {
       NativeStream& s = *streams_[n];
       const std::int64_t applied = off - lowest;
-      if (applied != s.sync_offset_ns)
+      // Raise at once; lower only for a real change (a new sender mapping), not for the reports' jitter:
+      // stepping an offset down would make pts go backwards.
+      if (applied > s.sync_offset_ns || s.sync_offset_ns - applied > kSyncStepDown) {
         GST_DEBUG("stream %u: sync offset %" G_GINT64_FORMAT " ns", n, applied);
-      s.sync_offset_ns = applied;
+        s.sync_offset_ns = applied;
+      }
     }
   }
 

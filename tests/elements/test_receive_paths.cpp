@@ -431,6 +431,18 @@ GST_START_TEST(test_native_sync_from_sender_reports) {
                 "packet %zu (capture %.2f): video %" GST_TIME_FORMAT " audio %" GST_TIME_FORMAT, i,
                 first_synced, GST_TIME_ARGS(v[i].pts), GST_TIME_ARGS(a[i].pts));
   }
+  // A later audio report 5 ms off (report jitter) would lower its offset: it is not, audio pts never step
+  // back.
+  h.path->push_rtcp(
+      1, datagram(sender_report(8, ntp_of(c - 0.005), std::uint32_t(std::llround(c * 48000))), at(c + 0.1)));
+  for (int i = 0; i < 5; ++i, c += 0.02) push_both(c);
+  h.pump();
+  const auto a2 = h.collectors[1]->buffers();
+  fail_unless_equals_int(int(a2.size()), 25);
+  for (std::size_t i = 1; i < a2.size(); ++i)
+    fail_unless(a2[i].pts > a2[i - 1].pts, "audio pts back at %zu", i);
+  const auto v2 = h.collectors[0]->buffers();
+  fail_unless(std::abs(GST_CLOCK_DIFF(v2[24].pts, a2[24].pts)) < GstClockTimeDiff(2 * GST_MSECOND));
 }
 GST_END_TEST;
 
