@@ -83,16 +83,27 @@ struct UdpPair::Receiver {
   AttachedSourcePtr source;
   GstObjectPtr<GstBufferPool> pool;
   gsize packet_size = kInitialPacketSize;
-  std::vector<BufferPtr> spare;  // acquired from the pool, not yet filled
+  // Acquired from the pool and mapped for writing, not yet filled. They stay mapped from one read to the
+  // next: a read fills only a few of them, and mapping all of them each time cost more than the read.
+  struct Spare {
+    BufferPtr buffer;
+    GstMapInfo map{};
+  };
+  std::vector<Spare> spare;
   UdpStats stats;
 
   ~Receiver() {
-    spare.clear();
+    release_spare();
     if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
   }
 
-  void make_pool() {
+  void release_spare() {
+    for (auto& s : spare) gst_buffer_unmap(s.buffer.get(), &s.map);
     spare.clear();
+  }
+
+  void make_pool() {
+    release_spare();
     if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
     pool.reset(gst_buffer_pool_new());
     GstStructure* config = gst_buffer_pool_get_config(pool.get());
@@ -106,7 +117,9 @@ struct UdpPair::Receiver {
       GstBuffer* b = nullptr;
       if (gst_buffer_pool_acquire_buffer(pool.get(), &b, nullptr) != GST_FLOW_OK || b == nullptr)
         return false;
-      spare.emplace_back(b);
+      Spare s{BufferPtr(b), {}};
+      if (!gst_buffer_map(b, &s.map, GST_MAP_WRITE)) return false;
+      spare.push_back(std::move(s));
     }
     return true;
   }
@@ -117,16 +130,13 @@ struct UdpPair::Receiver {
       if (!refill()) break;
       std::array<GInputMessage, kBatch> msgs{};
       std::array<GInputVector, kBatch> vecs{};
-      std::array<GstMapInfo, kBatch> maps{};
-      for (int i = 0; i < kBatch; ++i) {
-        gst_buffer_map(spare[std::size_t(i)].get(), &maps[std::size_t(i)], GST_MAP_WRITE);
-        vecs[std::size_t(i)] = GInputVector{maps[std::size_t(i)].data, maps[std::size_t(i)].size};
-        msgs[std::size_t(i)].vectors = &vecs[std::size_t(i)];
-        msgs[std::size_t(i)].num_vectors = 1;
+      for (std::size_t i = 0; i < std::size_t(kBatch); ++i) {
+        vecs[i] = GInputVector{spare[i].map.data, spare[i].map.size};
+        msgs[i].vectors = &vecs[i];
+        msgs[i].num_vectors = 1;
       }
       ErrorOut err;
       gint n = g_socket_receive_messages(socket, msgs.data(), kBatch, 0, nullptr, err.out());
-      for (int i = 0; i < kBatch; ++i) gst_buffer_unmap(spare[std::size_t(i)].get(), &maps[std::size_t(i)]);
       if (n < 0) {
         if (!g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
           // ICMP errors and the like: one bad datagram must not stop the stream.
@@ -136,20 +146,21 @@ struct UdpPair::Receiver {
       }
       BufferListPtr list(gst_buffer_list_new_sized(guint(n)));
       std::size_t kept = 0;
-      for (int i = 0; i < n; ++i) {
-        auto& m = msgs[std::size_t(i)];
-        auto& b = spare[std::size_t(i)];
+      for (std::size_t i = 0; i < std::size_t(n); ++i) {
+        auto& m = msgs[i];
+        auto& sp = spare[i];
         if ((m.flags & MSG_TRUNC) != 0 || m.bytes_received > packet_size) {
           if (stats.truncated++ == 0)
             GST_WARNING("datagram larger than %zu bytes dropped", std::size_t(packet_size));
           grow = true;
-          spare[kept++] = std::move(b);
+          spare[kept++] = std::move(sp);  // still mapped: reused as it is
           continue;
         }
-        gst_buffer_set_size(b.get(), gssize(m.bytes_received));
+        gst_buffer_unmap(sp.buffer.get(), &sp.map);
+        gst_buffer_set_size(sp.buffer.get(), gssize(m.bytes_received));
         stats.bytes += m.bytes_received;
         ++stats.packets;
-        gst_buffer_list_add(list.get(), b.release());
+        gst_buffer_list_add(list.get(), sp.buffer.release());
       }
       for (std::size_t i = std::size_t(n); i < spare.size(); ++i) spare[kept++] = std::move(spare[i]);
       spare.resize(kept);
