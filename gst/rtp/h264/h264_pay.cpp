@@ -47,20 +47,13 @@ class H264Pay final : public NalPay {
   };
 
   bool parameter_sets_complete() const override { return params_.complete(); }
-  std::vector<Bytes> parameter_sets() const override;
+  std::vector<Bytes> parameter_sets() const override { return params_.all(); }
   GstStructure* caps_fields() const override;
   bool is_access_unit_delimiter(Bytes nal) const override { return nal_type(nal[0]) == kAud; }
 
   PayContext ctx_;
   ParameterSets params_;
 };
-
-std::vector<Bytes> H264Pay::parameter_sets() const {
-  std::vector<Bytes> sets;
-  for (const auto& [id, nal] : params_.sps) sets.emplace_back(nal);
-  for (const auto& [id, nal] : params_.pps) sets.emplace_back(nal);
-  return sets;
-}
 
 GstStructure* H264Pay::caps_fields() const {
   GstStructure* s = gst_structure_new("fields", "packetization-mode", G_TYPE_STRING, "1", nullptr);
