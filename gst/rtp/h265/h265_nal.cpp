@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 #include "../base/bit_reader.hpp"
 #include "../base/parameter_sets.hpp"
 
