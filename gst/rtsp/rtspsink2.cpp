@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common_properties.hpp"
 #include "rtspsink2_private.hpp"
 #include "sink_out.hpp"
 #include "sink_payloader.hpp"
@@ -468,7 +469,7 @@ static void gst_rtsp_sink2_class_init(GstRtspSink2Class* klass) {
 
 static void gst_rtsp_sink2_init(GstRtspSink2* self) {
   self->priv = new RtspSink2Private(self);
-  self->priv->settings.user_agent = rtspsink2_default_user_agent();
+  self->priv->settings.user_agent = rtsp2::default_user_agent();
   // A sink bin: the children are sinks, so the bin is one too.
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK);
 }

@@ -83,4 +83,3 @@ struct RtspSink2Private final : public rtsp2::sink::StreamListener, public rtsp2
 void gst_rtsp_sink2_install_properties(GObjectClass* klass);
 void gst_rtsp_sink2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec);
 void gst_rtsp_sink2_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec);
-std::string rtspsink2_default_user_agent();

@@ -1,13 +1,17 @@
 // rtspsrc2's properties: rtspsrc's names, blurbs, ranges and defaults wherever the meaning is the same, plus
-// reconnect-attempts, reconnect-max-interval and stats.
+// reconnect-attempts, reconnect-max-interval and stats. Those it shares with rtspsink2 are installed and
+// mapped by common_properties.cpp.
 #include <gst/rtsp/gstrtsp-enumtypes.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
+#include "common_properties.hpp"
 #include "rtspsrc2_private.hpp"
 
 #define GST_CAT_DEFAULT rtspsrc2_debug
 
+using rtsp2::set_string_or_null;
 using rtsp2::Settings;
+using rtsp2::string_or_empty;
 
 namespace {
 
@@ -64,27 +68,27 @@ GType rtp_engine_get_type() {
   return GType(type);
 }
 
-constexpr auto kRw = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+constexpr auto kRw = rtsp2::kPropertyReadWrite;
 
-std::string string_or_empty(const GValue* v) {
-  const gchar* s = g_value_get_string(v);
-  return s != nullptr ? s : "";
-}
-
-void set_string_or_null(GValue* v, const std::string& s) {
-  g_value_set_string(v, s.empty() ? nullptr : s.c_str());
-}
+// The properties rtspsink2 has too (common_properties.hpp).
+constexpr rtsp2::ConnectionPropertyIds kConnectionIds = {
+    .timeout = PROP_TIMEOUT,
+    .tcp_timeout = PROP_TCP_TIMEOUT,
+    .user_id = PROP_USER_ID,
+    .user_pw = PROP_USER_PW,
+    .user_agent = PROP_USER_AGENT,
+    .do_rtsp_keep_alive = PROP_DO_RTSP_KEEP_ALIVE,
+    .tls_validation_flags = PROP_TLS_VALIDATION_FLAGS,
+    .tls_database = PROP_TLS_DATABASE,
+    .tls_interaction = PROP_TLS_INTERACTION,
+    .reconnect_attempts = PROP_RECONNECT_ATTEMPTS,
+    .reconnect_max_interval = PROP_RECONNECT_MAX_INTERVAL,
+};
 
 }  // namespace
 
 std::string rtspsrc2_default_user_agent() {
-  gchar* v = gst_version_string();
-  // "GStreamer 1.22.0" -> "GStreamer/1.22.0", as rtspsrc sends it: servers that whitelist clients know it.
-  std::string s = v;
-  g_free(v);
-  auto sp = s.find(' ');
-  if (sp != std::string::npos) s[sp] = '/';
-  return s;
+  return rtsp2::default_user_agent();
 }
 
 void gst_rtsp_src2_install_properties(GObjectClass* klass) {
@@ -96,35 +100,14 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
       g_param_spec_flags(
           "protocols", "Protocols", "Allowed lower transport protocols", GST_TYPE_RTSP_LOWER_TRANS,
           GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP, kRw));
-  g_object_class_install_property(
-      klass, PROP_TIMEOUT,
-      g_param_spec_uint64("timeout", "Timeout",
-                          "Retry TCP transport after UDP timeout microseconds (0 = disabled)", 0, G_MAXUINT64,
-                          5000000, kRw));
-  g_object_class_install_property(
-      klass, PROP_TCP_TIMEOUT,
-      g_param_spec_uint64("tcp-timeout", "TCP Timeout",
-                          "Fail after timeout microseconds on TCP connections (0 = disabled)", 0, G_MAXUINT64,
-                          20000000, kRw));
+  rtsp2::install_connection_properties(
+      klass, kConnectionIds,
+      {.timeout = "Retry TCP transport after UDP timeout microseconds (0 = disabled)",
+       .reconnect_attempts = "Attempts to re-establish the session after the connection or the session was "
+                             "lost (-1 = unlimited for live streams and off for recorded ones, 0 = never)"});
   g_object_class_install_property(klass, PROP_LATENCY,
                                   g_param_spec_uint("latency", "Buffer latency in ms",
                                                     "Amount of ms to buffer", 0, G_MAXUINT, 2000, kRw));
-  g_object_class_install_property(
-      klass, PROP_USER_ID,
-      g_param_spec_string("user-id", "user-id", "RTSP location URI user id for authentication", nullptr,
-                          kRw));
-  g_object_class_install_property(
-      klass, PROP_USER_PW,
-      g_param_spec_string("user-pw", "user-pw", "RTSP location URI user password for authentication", nullptr,
-                          kRw));
-  g_object_class_install_property(
-      klass, PROP_USER_AGENT,
-      g_param_spec_string("user-agent", "User Agent", "The User-Agent string to send to the server",
-                          rtspsrc2_default_user_agent().c_str(), kRw));
-  g_object_class_install_property(
-      klass, PROP_DO_RTSP_KEEP_ALIVE,
-      g_param_spec_boolean("do-rtsp-keep-alive", "Do RTSP Keep Alive",
-                           "Send RTSP keep alive packets, disable for old incompatible server.", TRUE, kRw));
   g_object_class_install_property(
       klass, PROP_DO_RTCP,
       g_param_spec_boolean("do-rtcp", "Do RTCP", "Send RTCP packets, disable for old incompatible server.",
@@ -141,22 +124,6 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
       g_param_spec_string("multicast-iface", "Multicast Interface",
                           "The network interface on which to join the multicast group", nullptr, kRw));
   g_object_class_install_property(
-      klass, PROP_TLS_VALIDATION_FLAGS,
-      g_param_spec_flags("tls-validation-flags", "TLS validation flags",
-                         "TLS certificate validation flags used to validate the server certificate",
-                         G_TYPE_TLS_CERTIFICATE_FLAGS, G_TLS_CERTIFICATE_VALIDATE_ALL, kRw));
-  g_object_class_install_property(
-      klass, PROP_TLS_DATABASE,
-      g_param_spec_object(
-          "tls-database", "TLS database",
-          "TLS database with anchor certificate authorities used to validate the server certificate",
-          G_TYPE_TLS_DATABASE, kRw));
-  g_object_class_install_property(
-      klass, PROP_TLS_INTERACTION,
-      g_param_spec_object("tls-interaction", "TLS interaction",
-                          "A GTlsInteraction object to prompt the user for password or certificate",
-                          G_TYPE_TLS_INTERACTION, kRw));
-  g_object_class_install_property(
       klass, PROP_TEARDOWN_TIMEOUT,
       g_param_spec_uint64(
           "teardown-timeout", "Teardown Timeout",
@@ -167,20 +134,6 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
       klass, PROP_NAT_METHOD,
       g_param_spec_enum("nat-method", "NAT Method", "Method to use for traversing firewalls and NAT",
                         nat_method_get_type(), int(rtsp2::NatMethod::Dummy), kRw));
-  g_object_class_install_property(
-      klass, PROP_RECONNECT_ATTEMPTS,
-      g_param_spec_int(
-          "reconnect-attempts", "Reconnect attempts",
-          "Attempts to re-establish the session after the connection or the session was lost (-1 = "
-          "unlimited for live streams and off for recorded ones, 0 = never)",
-          -1, G_MAXINT, -1, kRw));
-  g_object_class_install_property(
-      klass, PROP_RECONNECT_MAX_INTERVAL,
-      g_param_spec_uint64(
-          "reconnect-max-interval", "Reconnect maximum interval",
-          "Longest wait between two reconnect attempts in microseconds (the wait doubles from 0.5 s "
-          "up to this)",
-          1, G_MAXUINT64, 30000000, kRw));
   g_object_class_install_property(
       klass, PROP_STATS,
       g_param_spec_boxed(
@@ -211,26 +164,8 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_PROTOCOLS:
       s.protocols = g_value_get_flags(value);
       break;
-    case PROP_TIMEOUT:
-      s.timeout_us = g_value_get_uint64(value);
-      break;
-    case PROP_TCP_TIMEOUT:
-      s.tcp_timeout_us = g_value_get_uint64(value);
-      break;
     case PROP_LATENCY:
       s.latency_ms = g_value_get_uint(value);
-      break;
-    case PROP_USER_ID:
-      s.user_id = string_or_empty(value);
-      break;
-    case PROP_USER_PW:
-      s.user_pw = string_or_empty(value);
-      break;
-    case PROP_USER_AGENT:
-      s.user_agent = string_or_empty(value);
-      break;
-    case PROP_DO_RTSP_KEEP_ALIVE:
-      s.do_rtsp_keep_alive = g_value_get_boolean(value);
       break;
     case PROP_DO_RTCP:
       s.do_rtcp = g_value_get_boolean(value);
@@ -247,27 +182,11 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_MULTICAST_IFACE:
       s.multicast_iface = string_or_empty(value);
       break;
-    case PROP_TLS_VALIDATION_FLAGS:
-      s.tls_validation_flags = GTlsCertificateFlags(g_value_get_flags(value));
-      break;
-    case PROP_TLS_DATABASE:
-      s.tls_database = rtsp2::GRef<GTlsDatabase>(static_cast<GTlsDatabase*>(g_value_get_object(value)));
-      break;
-    case PROP_TLS_INTERACTION:
-      s.tls_interaction =
-          rtsp2::GRef<GTlsInteraction>(static_cast<GTlsInteraction*>(g_value_get_object(value)));
-      break;
     case PROP_TEARDOWN_TIMEOUT:
       s.teardown_timeout_ns = g_value_get_uint64(value);
       break;
     case PROP_NAT_METHOD:
       s.nat_method = rtsp2::NatMethod(g_value_get_enum(value));
-      break;
-    case PROP_RECONNECT_ATTEMPTS:
-      s.reconnect_attempts = g_value_get_int(value);
-      break;
-    case PROP_RECONNECT_MAX_INTERVAL:
-      s.reconnect_max_interval_us = g_value_get_uint64(value);
       break;
     case PROP_DROP_ON_LATENCY:
       s.drop_on_latency = g_value_get_boolean(value) != FALSE;
@@ -276,7 +195,9 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       s.rtp_engine = rtsp2::RtpEngine(g_value_get_enum(value));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value)) {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      }
       break;
   }
 }
@@ -297,26 +218,8 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_PROTOCOLS:
       g_value_set_flags(value, s.protocols);
       break;
-    case PROP_TIMEOUT:
-      g_value_set_uint64(value, s.timeout_us);
-      break;
-    case PROP_TCP_TIMEOUT:
-      g_value_set_uint64(value, s.tcp_timeout_us);
-      break;
     case PROP_LATENCY:
       g_value_set_uint(value, s.latency_ms);
-      break;
-    case PROP_USER_ID:
-      set_string_or_null(value, s.user_id);
-      break;
-    case PROP_USER_PW:
-      set_string_or_null(value, s.user_pw);
-      break;
-    case PROP_USER_AGENT:
-      set_string_or_null(value, s.user_agent);
-      break;
-    case PROP_DO_RTSP_KEEP_ALIVE:
-      g_value_set_boolean(value, s.do_rtsp_keep_alive);
       break;
     case PROP_DO_RTCP:
       g_value_set_boolean(value, s.do_rtcp);
@@ -327,26 +230,11 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_MULTICAST_IFACE:
       set_string_or_null(value, s.multicast_iface);
       break;
-    case PROP_TLS_VALIDATION_FLAGS:
-      g_value_set_flags(value, s.tls_validation_flags);
-      break;
-    case PROP_TLS_DATABASE:
-      g_value_set_object(value, s.tls_database.get());
-      break;
-    case PROP_TLS_INTERACTION:
-      g_value_set_object(value, s.tls_interaction.get());
-      break;
     case PROP_TEARDOWN_TIMEOUT:
       g_value_set_uint64(value, s.teardown_timeout_ns);
       break;
     case PROP_NAT_METHOD:
       g_value_set_enum(value, int(s.nat_method));
-      break;
-    case PROP_RECONNECT_ATTEMPTS:
-      g_value_set_int(value, s.reconnect_attempts);
-      break;
-    case PROP_RECONNECT_MAX_INTERVAL:
-      g_value_set_uint64(value, s.reconnect_max_interval_us);
       break;
     case PROP_DROP_ON_LATENCY:
       g_value_set_boolean(value, s.drop_on_latency ? TRUE : FALSE);
@@ -355,7 +243,9 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
       g_value_set_enum(value, int(s.rtp_engine));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value)) {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      }
       break;
   }
 }

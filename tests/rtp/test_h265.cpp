@@ -272,6 +272,142 @@ GST_START_TEST(test_pay_caps_and_ap) {
 }
 GST_END_TEST;
 
+// config-interval: the stored VPS/SPS/PPS go in front of an IRAP access unit that lacks them (after its
+// access unit delimiter) when the interval has passed since they were last sent; an IRAP that brings its
+// own sets restarts the interval.
+struct ConfigIntervalStep {
+  GstClockTime pts;
+  std::vector<Bytes> input;
+  std::vector<Bytes> expected;  // the NALs of the one packet that comes out
+};
+struct ConfigIntervalCase {
+  const char* name;
+  int interval;
+  std::vector<ConfigIntervalStep> steps;
+};
+
+const std::vector<ConfigIntervalCase>& config_interval_cases() {
+  static const Bytes kAud{35 << 1, 0x01, 0x50};
+  static const std::vector<ConfigIntervalCase> cases = {
+      {"0: never",
+       0,
+       {{0, {kVps, kSps, kPps, kIdr}, {kVps, kSps, kPps, kIdr}},
+        {GST_SECOND, {kIdr}, {kIdr}},
+        {10 * GST_SECOND, {kIdr}, {kIdr}}}},
+      {"-1: every IRAP",
+       -1,
+       {{0, {kVps, kSps, kPps, kIdr}, {kVps, kSps, kPps, kIdr}},
+        {GST_SECOND / 10, {kIdr}, {kVps, kSps, kPps, kIdr}},
+        {GST_SECOND / 5, {kP1}, {kP1}},
+        {GST_SECOND / 2, {kIdr}, {kVps, kSps, kPps, kIdr}}}},
+      {"1: once a second, after the AUD",
+       1,
+       {{0, {kVps, kSps, kPps, kIdr}, {kVps, kSps, kPps, kIdr}},
+        {GST_SECOND / 2, {kIdr}, {kIdr}},
+        {GST_SECOND, {kIdr}, {kVps, kSps, kPps, kIdr}},
+        {GST_SECOND * 3 / 2, {kP1}, {kP1}},
+        {GST_SECOND * 5 / 2, {kAud, kIdr}, {kAud, kVps, kSps, kPps, kIdr}},
+        {GST_SECOND * 3, {kVps, kSps, kPps, kIdr}, {kVps, kSps, kPps, kIdr}},
+        {GST_SECOND * 7 / 2, {kIdr}, {kIdr}}}},
+      {"1: nothing stored, nothing sent", 1, {{0, {kIdr}, {kIdr}}, {5 * GST_SECOND, {kIdr}, {kIdr}}}},
+  };
+  return cases;
+}
+
+GST_START_TEST(test_pay_config_interval) {
+  const ConfigIntervalCase& c = config_interval_cases()[__i__];
+  GstHarness* h = gst_harness_new("rtph265pay2");
+  g_object_set(h->element, "config-interval", c.interval, nullptr);
+  gst_harness_set_src_caps_str(h, "video/x-h265,stream-format=byte-stream,alignment=au");
+  for (std::size_t i = 0; i < c.steps.size(); ++i) {
+    const ConfigIntervalStep& step = c.steps[i];
+    GstBuffer* in = buffer_from(annexb(step.input));
+    GST_BUFFER_PTS(in) = step.pts;
+    gst_harness_push(h, in);
+    fail_unless_equals_int(gst_harness_buffers_in_queue(h), 1);
+    GstBuffer* p = gst_harness_pull(h);
+    const Bytes payload = rtp_info(p).payload;
+    const Bytes expected = step.expected.size() == 1 ? step.expected[0] : ap(step.expected);
+    fail_unless(payload == expected, "%s: step %zu: other packet", c.name, i);
+    gst_buffer_unref(p);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// hvc1 input: the parameter sets come from the hvcC in codec_data (sprop-* in the caps, and in-band with
+// config-interval=-1); the NALs of a buffer carry 4-byte sizes.
+GST_START_TEST(test_pay_hvcc_input) {
+  Bytes hvcc(23, 0);
+  hvcc[0] = 1;   // configurationVersion
+  hvcc[21] = 3;  // lengthSizeMinusOne
+  hvcc[22] = 3;  // numOfArrays
+  for (const Bytes* nal : {&kVps, &kSps, &kPps}) {
+    hvcc.insert(hvcc.end(),
+                {static_cast<std::uint8_t>(0x80 | type_of(*nal)), 0, 1,
+                 static_cast<std::uint8_t>(nal->size() >> 8), static_cast<std::uint8_t>(nal->size())});
+    hvcc.insert(hvcc.end(), nal->begin(), nal->end());
+  }
+  GstHarness* h = gst_harness_new("rtph265pay2");
+  g_object_set(h->element, "config-interval", -1, nullptr);
+  GstBuffer* codec_data = buffer_from(hvcc);
+  GstCaps* caps =
+      gst_caps_new_simple("video/x-h265", "stream-format", G_TYPE_STRING, "hvc1", "alignment", G_TYPE_STRING,
+                          "au", "codec_data", GST_TYPE_BUFFER, codec_data, nullptr);
+  gst_buffer_unref(codec_data);
+  gst_harness_set_src_caps(h, caps);
+  Bytes input{0, 0, 0, static_cast<std::uint8_t>(kIdr.size())};
+  input.insert(input.end(), kIdr.begin(), kIdr.end());
+  GstBuffer* in = buffer_from(input);
+  GST_BUFFER_PTS(in) = 0;
+  gst_harness_push(h, in);
+  GstBuffer* p = gst_harness_pull(h);
+  fail_unless(rtp_info(p).payload == ap({kVps, kSps, kPps, kIdr}), "the sets from hvcC are not in front");
+  gst_buffer_unref(p);
+  GstCaps* out = gst_pad_get_current_caps(h->sinkpad);
+  const GstStructure* s = gst_caps_get_structure(out, 0);
+  const std::pair<const char*, const Bytes*> fields[] = {
+      {"sprop-vps", &kVps}, {"sprop-sps", &kSps}, {"sprop-pps", &kPps}};
+  for (const auto& [field, nal] : fields) {
+    gsize len = 0;
+    guchar* raw = g_base64_decode(gst_structure_get_string(s, field), &len);
+    fail_unless(Bytes(raw, raw + len) == *nal, "%s differs", field);
+    g_free(raw);
+  }
+  gst_caps_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// Length-prefixed input needs codec_data (hvcC) that parses.
+GST_START_TEST(test_pay_refuses_bad_codec_data) {
+  struct Case {
+    const char* caps;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"video/x-h265,stream-format=hvc1,alignment=au", "hvc1/hev1 without codec_data"},
+      {"video/x-h265,stream-format=hev1,alignment=au,codec_data=(buffer)0102", "malformed hvcC codec_data"},
+  };
+  for (const Case& c : cases) {
+    GstHarness* h = gst_harness_new("rtph265pay2");
+    GstBus* bus = gst_bus_new();
+    gst_element_set_bus(h->element, bus);
+    gst_harness_set_src_caps_str(h, c.caps);
+    GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    fail_unless(m != nullptr, "%s: accepted", c.caps);
+    GError* err = nullptr;
+    gst_message_parse_error(m, &err, nullptr);
+    fail_unless(strstr(err->message, c.error) != nullptr, "%s: %s", c.caps, err->message);
+    g_error_free(err);
+    gst_message_unref(m);
+    gst_element_set_bus(h->element, nullptr);
+    gst_object_unref(bus);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
 Suite* h265_suite() {
   Suite* s = suite_create("rtp2-h265");
   TCase* tc = tcase_create("general");
@@ -279,6 +415,9 @@ Suite* h265_suite() {
   tcase_add_loop_test(tc, test_roundtrip, 0, G_N_ELEMENTS(kRoundTrips));
   tcase_add_loop_test(tc, test_packets, 0, static_cast<int>(cases().size()));
   tcase_add_test(tc, test_pay_caps_and_ap);
+  tcase_add_loop_test(tc, test_pay_config_interval, 0, static_cast<int>(config_interval_cases().size()));
+  tcase_add_test(tc, test_pay_hvcc_input);
+  tcase_add_test(tc, test_pay_refuses_bad_codec_data);
   return s;
 }
 

@@ -72,6 +72,10 @@ void DepayCore::on_loss() {
 void DepayCore::enter_loss() {
   ++stats_.losses;
   if (format_.on_loss()) ++stats_.dropped_units;
+  after_gap();
+}
+
+void DepayCore::after_gap() {
   discont_pending_ = true;
   if (format_.has_inter_frames()) {
     if (wait_for_keyframe_) waiting_keyframe_ = true;
@@ -147,14 +151,7 @@ void DepayCore::drop_unit(const char* reason) {
     warned_ = true;
     sink_.warning(reason);
   }
-  discont_pending_ = true;
-  if (format_.has_inter_frames()) {
-    if (wait_for_keyframe_) waiting_keyframe_ = true;
-    if (request_keyframe_) {
-      ++stats_.keyframe_requests;
-      sink_.request_keyframe();
-    }
-  }
+  after_gap();
 }
 
 void DepayCore::set_caps(GstCaps* caps) {

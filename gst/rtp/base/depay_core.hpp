@@ -127,6 +127,8 @@ class DepayCore final : private DepayOutput {
   void fatal(const char* message) override;
 
   void enter_loss();
+  // Output has a gap (lost or dropped data): DISCONT next, and wait for / ask for a keyframe as set.
+  void after_gap();
   // Applies the keyframe gate; false: the unit must be dropped.
   bool admit(bool keyframe);
 

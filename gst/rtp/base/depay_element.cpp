@@ -2,6 +2,7 @@
 
 #include <gst/video/video.h>
 
+#include "element_type.hpp"
 #include "gst_ptr.hpp"
 
 namespace rtsp2::rtp {
@@ -142,13 +143,7 @@ void depay_set_property(GObject* object, guint id, const GValue* value, GParamSp
       priv->core.set_request_keyframe(g_value_get_boolean(value));
       break;
     default:
-      if (id >= PROP_FORMAT_FIRST) {
-        GST_OBJECT_LOCK(object);
-        priv->format->set_property(id - PROP_FORMAT_FIRST, value);
-        GST_OBJECT_UNLOCK(object);
-      } else {
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      }
+      set_format_property(object, *priv->format, PROP_FORMAT_FIRST, id, value, pspec);
   }
 }
 
@@ -162,13 +157,7 @@ void depay_get_property(GObject* object, guint id, GValue* value, GParamSpec* ps
       g_value_set_boolean(value, priv->core.request_keyframe());
       break;
     default:
-      if (id >= PROP_FORMAT_FIRST) {
-        GST_OBJECT_LOCK(object);
-        priv->format->get_property(id - PROP_FORMAT_FIRST, value);
-        GST_OBJECT_UNLOCK(object);
-      } else {
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      }
+      get_format_property(object, *priv->format, PROP_FORMAT_FIRST, id, value, pspec);
   }
 }
 
@@ -183,15 +172,8 @@ void depay_finalize(GObject* object) {
 void subclass_class_init(gpointer klass, gpointer class_data) {
   auto* descriptor = static_cast<const DepayDescriptor*>(class_data);
   reinterpret_cast<GstRtp2DepayClass*>(klass)->descriptor = descriptor;
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
-  gst_element_class_set_static_metadata(element_class, descriptor->long_name, "Codec/Depayloader/Network/RTP",
-                                        descriptor->description, "rtsp2 project");
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-                                          CapsPtr(gst_caps_from_string(descriptor->sink_caps)).get()));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                                          CapsPtr(gst_caps_from_string(descriptor->src_caps)).get()));
+  set_element_class(GST_ELEMENT_CLASS(klass), descriptor->long_name, "Codec/Depayloader/Network/RTP",
+                    descriptor->description, descriptor->sink_caps, descriptor->src_caps);
   // GObject does not inherit set_property/get_property: each class that installs properties sets them.
   G_OBJECT_CLASS(klass)->set_property = depay_set_property;
   G_OBJECT_CLASS(klass)->get_property = depay_get_property;
@@ -209,20 +191,10 @@ void subclass_instance_init(GTypeInstance* instance, gpointer klass) {
 }  // namespace
 
 bool register_depayloader(GstPlugin* plugin, DepayDescriptor& descriptor) {
-  if (!descriptor.category) {
-    descriptor.category = _gst_debug_category_new(descriptor.element_name, 0, descriptor.long_name);
-  }
-  GType type = g_type_from_name(descriptor.type_name);
-  if (!type) {
-    GTypeInfo info{};
-    info.class_size = sizeof(GstRtp2DepayClass);
-    info.class_init = subclass_class_init;
-    info.class_data = &descriptor;
-    info.instance_size = sizeof(GstRtp2Depay);
-    info.instance_init = subclass_instance_init;
-    type = g_type_register_static(gst_rtp2_depay_get_type(), descriptor.type_name, &info, GTypeFlags(0));
-  }
-  return gst_element_register(plugin, descriptor.element_name, GST_RANK_MARGINAL, type);
+  const ElementTypeInfo info{gst_rtp2_depay_get_type(), descriptor.type_name, descriptor.element_name,
+                             sizeof(GstRtp2DepayClass), sizeof(GstRtp2Depay), subclass_class_init,
+                             subclass_instance_init,    &descriptor};
+  return register_element_type(plugin, info, descriptor.long_name, descriptor.category);
 }
 
 }  // namespace rtsp2::rtp

@@ -61,3 +61,53 @@ void NalPacketizer::fragment(Bytes nal, PayOutput& out, bool marker) {
 }
 
 }  // namespace rtsp2::rtp
+
+namespace rtsp2::rtp {
+
+namespace {
+enum { PROP_CONFIG_INTERVAL };
+}  // namespace
+
+void NalPay::set_property(guint id, const GValue* value) {
+  if (id == PROP_CONFIG_INTERVAL) config_interval_ = g_value_get_int(value);
+}
+
+void NalPay::get_property(guint id, GValue* value) const {
+  if (id == PROP_CONFIG_INTERVAL) g_value_set_int(value, config_interval_);
+}
+
+void NalPay::install_config_interval(GObjectClass* klass, guint first_id, const char* nick,
+                                     const char* blurb) {
+  g_object_class_install_property(klass, first_id + PROP_CONFIG_INTERVAL,
+                                  g_param_spec_int("config-interval", nick, blurb, -1, 3600, 0,
+                                                   GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+}
+
+void NalPay::send_access_unit(GstBuffer* input, const AccessUnit& au, PayOutput& out) {
+  if (nals_.empty()) return;
+  if (au.sets_changed) {
+    GstPtr<GstStructure> fields(caps_fields());
+    out.update_caps(fields.get());
+  }
+  const GstClockTime pts = GST_BUFFER_PTS(input);
+  const int interval = config_interval_;
+  if (au.keyframe && au.carries_sets) {
+    last_config_ = pts;
+  } else if (au.keyframe && interval != 0 && parameter_sets_complete()) {
+    const bool due = interval < 0 || !GST_CLOCK_TIME_IS_VALID(last_config_) ||
+                     !GST_CLOCK_TIME_IS_VALID(pts) ||
+                     pts >= last_config_ + static_cast<GstClockTime>(interval) * GST_SECOND;
+    if (due) {
+      // In front of the access unit, after an access unit delimiter if there is one.
+      const std::size_t at = is_access_unit_delimiter(nals_[0]) ? 1 : 0;
+      const std::vector<Bytes> sets = parameter_sets();
+      nals_.insert(nals_.begin() + static_cast<std::ptrdiff_t>(at), sets.begin(), sets.end());
+      last_config_ = pts;
+    }
+  }
+  // An input with alignment=au is a whole access unit; with alignment=nal the parser marks the last NAL.
+  const bool marker = !nal_input_ || GST_BUFFER_FLAG_IS_SET(input, GST_BUFFER_FLAG_MARKER);
+  packetizer_.packetize(nals_, out, marker);
+}
+
+}  // namespace rtsp2::rtp

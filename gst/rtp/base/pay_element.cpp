@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "element_type.hpp"
 #include "gst_ptr.hpp"
 
 namespace rtsp2::rtp {
@@ -179,23 +180,11 @@ GstStateChangeReturn pay_change_state(GstElement* element, GstStateChange transi
 }
 
 void pay_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
-  if (id < kPropFormatFirst) {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    return;
-  }
-  GST_OBJECT_LOCK(object);
-  priv_of(object)->format->set_property(id - kPropFormatFirst, value);
-  GST_OBJECT_UNLOCK(object);
+  set_format_property(object, *priv_of(object)->format, kPropFormatFirst, id, value, pspec);
 }
 
 void pay_get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
-  if (id < kPropFormatFirst) {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    return;
-  }
-  GST_OBJECT_LOCK(object);
-  priv_of(object)->format->get_property(id - kPropFormatFirst, value);
-  GST_OBJECT_UNLOCK(object);
+  get_format_property(object, *priv_of(object)->format, kPropFormatFirst, id, value, pspec);
 }
 
 void pay_finalize(GObject* object) {
@@ -208,15 +197,8 @@ void pay_finalize(GObject* object) {
 void subclass_class_init(gpointer klass, gpointer class_data) {
   auto* descriptor = static_cast<const PayDescriptor*>(class_data);
   reinterpret_cast<GstRtp2PayClass*>(klass)->descriptor = descriptor;
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
-  gst_element_class_set_static_metadata(element_class, descriptor->long_name, "Codec/Payloader/Network/RTP",
-                                        descriptor->description, "rtsp2 project");
-  CapsPtr sink(gst_caps_from_string(descriptor->sink_caps));
-  CapsPtr src(gst_caps_from_string(descriptor->src_caps));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, sink.get()));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, src.get()));
+  set_element_class(GST_ELEMENT_CLASS(klass), descriptor->long_name, "Codec/Payloader/Network/RTP",
+                    descriptor->description, descriptor->sink_caps, descriptor->src_caps);
   // GObject does not inherit set_property/get_property: each class that installs properties sets them.
   G_OBJECT_CLASS(klass)->set_property = pay_set_property;
   G_OBJECT_CLASS(klass)->get_property = pay_get_property;
@@ -234,20 +216,10 @@ void subclass_instance_init(GTypeInstance* instance, gpointer klass) {
 }  // namespace
 
 bool register_payloader(GstPlugin* plugin, PayDescriptor& descriptor) {
-  if (!descriptor.category) {
-    descriptor.category = _gst_debug_category_new(descriptor.element_name, 0, descriptor.long_name);
-  }
-  GType type = g_type_from_name(descriptor.type_name);
-  if (!type) {
-    GTypeInfo info{};
-    info.class_size = sizeof(GstRtp2PayClass);
-    info.class_init = subclass_class_init;
-    info.class_data = &descriptor;
-    info.instance_size = sizeof(GstRtp2Pay);
-    info.instance_init = subclass_instance_init;
-    type = g_type_register_static(gst_rtp2_pay_get_type(), descriptor.type_name, &info, GTypeFlags(0));
-  }
-  return gst_element_register(plugin, descriptor.element_name, GST_RANK_MARGINAL, type);
+  const ElementTypeInfo info{gst_rtp2_pay_get_type(), descriptor.type_name, descriptor.element_name,
+                             sizeof(GstRtp2PayClass), sizeof(GstRtp2Pay),   subclass_class_init,
+                             subclass_instance_init,  &descriptor};
+  return register_element_type(plugin, info, descriptor.long_name, descriptor.category);
 }
 
 }  // namespace rtsp2::rtp

@@ -40,12 +40,7 @@ class H264Depay final : public NalDepay {
 
   bool store_parameter_set(Bytes nal) override { return params_.store(nal); }
   bool parameter_sets_complete() const override { return params_.complete(); }
-  std::vector<Bytes> parameter_sets() const override {
-    std::vector<Bytes> out;
-    for (const auto& [id, nal] : params_.sps) out.emplace_back(nal);
-    for (const auto& [id, nal] : params_.pps) out.emplace_back(nal);
-    return out;
-  }
+  std::vector<Bytes> parameter_sets() const override { return params_.all(); }
   std::vector<std::uint8_t> codec_data() const override { return build_avcc(params_); }
 
   void depacketize(Bytes payload) override {

@@ -1,8 +1,7 @@
 #include "h264_nal.hpp"
 
-#include <glib.h>
-
 #include "../base/bit_reader.hpp"
+#include "../base/parameter_sets.hpp"
 
 namespace rtsp2::rtp::h264 {
 
@@ -40,41 +39,22 @@ bool ParameterSets::store(Bytes nal) {
       return false;
   }
   if (!id) return false;
-  ByteVector& slot = (*table)[*id];
-  if (slot.size() == nal.size() && std::equal(slot.begin(), slot.end(), nal.begin())) return false;
-  slot.assign(nal.begin(), nal.end());
-  return true;
+  return store_parameter_set(*table, *id, nal);
 }
 
-std::string format_sprop(const ParameterSets& sets) {
-  std::string out;
-  auto add = [&out](const ByteVector& nal) {
-    gchar* b64 = g_base64_encode(nal.data(), nal.size());
-    if (!out.empty()) out += ',';
-    out += b64;
-    g_free(b64);
-  };
-  for (const auto& [id, nal] : sets.sps) add(nal);
-  for (const auto& [id, nal] : sets.pps) add(nal);
+std::vector<Bytes> ParameterSets::all() const {
+  std::vector<Bytes> out;
+  append_parameter_sets(out, sps);
+  append_parameter_sets(out, pps);
   return out;
 }
 
+std::string format_sprop(const ParameterSets& sets) {
+  return format_sprop_list(sets.all());
+}
+
 bool parse_sprop(std::string_view text, ParameterSets& sets) {
-  bool any = false;
-  while (!text.empty()) {
-    const std::size_t comma = text.find(',');
-    std::string item(text.substr(0, comma));
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    if (item.empty()) continue;
-    gsize len = 0;
-    guchar* raw = g_base64_decode(item.c_str(), &len);
-    if (raw && len > 0) {
-      sets.store(Bytes(raw, len));
-      any = true;
-    }
-    g_free(raw);
-  }
-  return any;
+  return for_each_sprop_nal(text, [&sets](Bytes nal) { sets.store(nal); }) > 0;
 }
 
 std::string profile_level_id(const ParameterSets& sets) {
@@ -96,14 +76,9 @@ ByteVector build_avcc(const ParameterSets& sets) {
   if (first.size() < 4) return {};
   ByteVector out{1,        first[1], first[2],
                  first[3], 0xff,     static_cast<std::uint8_t>(0xe0 | (sets.sps.size() & 0x1f))};
-  auto put = [&out](const ByteVector& nal) {
-    out.push_back(static_cast<std::uint8_t>(nal.size() >> 8));
-    out.push_back(static_cast<std::uint8_t>(nal.size() & 0xff));
-    out.insert(out.end(), nal.begin(), nal.end());
-  };
-  for (const auto& [id, nal] : sets.sps) put(nal);
+  for (const auto& [id, nal] : sets.sps) append_sized_nal(out, nal);
   out.push_back(static_cast<std::uint8_t>(sets.pps.size()));
-  for (const auto& [id, nal] : sets.pps) put(nal);
+  for (const auto& [id, nal] : sets.pps) append_sized_nal(out, nal);
   return out;
 }
 
@@ -112,21 +87,12 @@ bool parse_avcc(Bytes avcc, unsigned& length_size, ParameterSets& sets) {
   length_size = (avcc[4] & 0x03) + 1;
   if (length_size == 3) return false;
   std::size_t i = 5;
-  auto read_sets = [&](unsigned count) {
-    for (unsigned k = 0; k < count; ++k) {
-      if (avcc.size() - i < 2) return false;
-      const std::size_t len = (std::size_t{avcc[i]} << 8) | avcc[i + 1];
-      i += 2;
-      if (len > avcc.size() - i) return false;
-      sets.store(avcc.subspan(i, len));
-      i += len;
-    }
-    return true;
-  };
-  if (!read_sets(avcc[i++] & 0x1f)) return false;
+  auto store = [&sets](Bytes nal) { sets.store(nal); };
+  const unsigned sps_count = avcc[i++] & 0x1f;
+  if (!read_sized_nals(avcc, i, sps_count, store)) return false;
   if (i >= avcc.size()) return false;
   const unsigned pps_count = avcc[i++];
-  return read_sets(pps_count);
+  return read_sized_nals(avcc, i, pps_count, store);
 }
 
 }  // namespace rtsp2::rtp::h264

@@ -54,6 +54,7 @@ struct ParameterSets {
     sps.clear();
     pps.clear();
   }
+  std::vector<Bytes> all() const;  // SPS, PPS
 };
 
 // "sprop-parameter-sets" (RFC 6184 8.1): comma-separated base64 NALs.

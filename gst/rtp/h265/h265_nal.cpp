@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include <glib.h>
-
 #include "../base/bit_reader.hpp"
+#include "../base/parameter_sets.hpp"
 
 namespace rtsp2::rtp::h265 {
 namespace {
@@ -133,42 +132,23 @@ bool ParameterSets::store(Bytes nal) {
   }
   auto id = parameter_set_id(nal);
   if (!id) return false;
-  ByteVector& slot = (*table)[*id];
-  if (slot.size() == nal.size() && std::equal(slot.begin(), slot.end(), nal.begin())) return false;
-  slot.assign(nal.begin(), nal.end());
-  return true;
+  return store_parameter_set(*table, *id, nal);
 }
 
 std::vector<Bytes> ParameterSets::all() const {
   std::vector<Bytes> out;
-  for (const auto* table : {&vps, &sps, &pps}) {
-    for (const auto& [id, nal] : *table) out.emplace_back(nal);
-  }
+  for (const auto* table : {&vps, &sps, &pps}) append_parameter_sets(out, *table);
   return out;
 }
 
 std::string format_sprop(const std::map<std::uint32_t, ByteVector>& sets) {
-  std::string out;
-  for (const auto& [id, nal] : sets) {
-    gchar* b64 = g_base64_encode(nal.data(), nal.size());
-    if (!out.empty()) out += ',';
-    out += b64;
-    g_free(b64);
-  }
-  return out;
+  std::vector<Bytes> nals;
+  append_parameter_sets(nals, sets);
+  return format_sprop_list(nals);
 }
 
 void parse_sprop(std::string_view text, ParameterSets& sets) {
-  while (!text.empty()) {
-    const std::size_t comma = text.find(',');
-    std::string item(text.substr(0, comma));
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    if (item.empty()) continue;
-    gsize len = 0;
-    guchar* raw = g_base64_decode(item.c_str(), &len);
-    if (raw && len > 0) sets.store(Bytes(raw, len));
-    g_free(raw);
-  }
+  for_each_sprop_nal(text, [&sets](Bytes nal) { sets.store(nal); });
 }
 
 ByteVector build_hvcc(const ParameterSets& sets) {
@@ -192,11 +172,7 @@ ByteVector build_hvcc(const ParameterSets& sets) {
     out.push_back(static_cast<std::uint8_t>(0x80 | type));  // array_completeness: all of them are here
     out.push_back(static_cast<std::uint8_t>(nals.size() >> 8));
     out.push_back(static_cast<std::uint8_t>(nals.size()));
-    for (const auto& [id, nal] : nals) {
-      out.push_back(static_cast<std::uint8_t>(nal.size() >> 8));
-      out.push_back(static_cast<std::uint8_t>(nal.size()));
-      out.insert(out.end(), nal.begin(), nal.end());
-    }
+    for (const auto& [id, nal] : nals) append_sized_nal(out, nal);
   };
   array(kVps, sets.vps);
   array(kSps, sets.sps);
@@ -213,14 +189,7 @@ bool parse_hvcc(Bytes hvcc, unsigned& length_size, ParameterSets& sets) {
     if (hvcc.size() - i < 3) return false;
     const std::size_t count = (std::size_t{hvcc[i + 1]} << 8) | hvcc[i + 2];
     i += 3;
-    for (std::size_t k = 0; k < count; ++k) {
-      if (hvcc.size() - i < 2) return false;
-      const std::size_t len = (std::size_t{hvcc[i]} << 8) | hvcc[i + 1];
-      i += 2;
-      if (len > hvcc.size() - i) return false;
-      sets.store(hvcc.subspan(i, len));
-      i += len;
-    }
+    if (!read_sized_nals(hvcc, i, count, [&sets](Bytes nal) { sets.store(nal); })) return false;
   }
   return true;
 }

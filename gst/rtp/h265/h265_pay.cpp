@@ -1,8 +1,8 @@
 #include "h265_pay.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <string_view>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "../base/gst_ptr.hpp"
@@ -11,8 +11,6 @@
 
 namespace rtsp2::rtp::h265 {
 namespace {
-
-enum { PROP_CONFIG_INTERVAL };
 
 // RFC 7798 4.4.2 / 4.4.3: the AP header has F = OR of the F bits and the lowest LayerId and TID of the
 // aggregated NALs; the FU payload header copies F, LayerId and TID of the NAL, the FU header its type.
@@ -39,91 +37,55 @@ const NalPacketCodec kPacketCodec = {
     },
 };
 
-class H265Pay final : public PayFormat {
+class H265Pay final : public NalPay {
  public:
+  H265Pay() : NalPay(kPacketCodec) {}
+
   bool configure(const GstStructure* input, PayCaps& out, std::string& error) override {
     params_.clear();
-    const gchar* format = gst_structure_get_string(input, "stream-format");
-    length_prefixed_ = format && (std::string_view(format) == "hvc1" || std::string_view(format) == "hev1");
-    const gchar* alignment = gst_structure_get_string(input, "alignment");
-    nal_input_ = alignment && std::string_view(alignment) == "nal";
-    length_size_ = 4;
-    if (length_prefixed_) {
-      const GValue* v = gst_structure_get_value(input, "codec_data");
-      if (!v || !GST_VALUE_HOLDS_BUFFER(v)) {
-        error = "hvc1/hev1 without codec_data";
-        return false;
-      }
-      MappedBuffer map(gst_value_get_buffer(v));
-      if (!map.ok() || !parse_hvcc(Bytes(map.data(), map.size()), length_size_, params_)) {
-        error = "malformed hvcC codec_data";
-        return false;
-      }
-    }
+    auto parse_hvcc = [this](Bytes hvcc, unsigned& length_size) {
+      return h265::parse_hvcc(hvcc, length_size, params_);
+    };
+    if (!configure_input(input, kInputFormats, parse_hvcc, error)) return false;
     out.media = "video";
     out.encoding_name = "H265";
     out.clock_rate = 90000;
     out.fields = caps_fields();
-    last_config_ = GST_CLOCK_TIME_NONE;
+    reset();
     return true;
   }
 
   bool handle(GstBuffer* input, PayOutput& out) override {
     MappedBuffer map(input);
     if (!map.ok()) return false;
-    const Bytes data(map.data(), map.size());
-    nals_.clear();
     bool has_irap = false, has_params = false, changed = false;
-    auto collect = [&](Bytes nal) {
-      if (nal.size() < 2) return;
+    auto keep = [&](Bytes nal) {
+      if (nal.size() < 2) return false;
       const std::uint8_t type = nal_type(nal.data());
       has_irap |= is_irap(type);
       if (is_parameter_set(type)) {
         has_params = true;
         changed |= params_.store(nal);
       }
-      nals_.push_back(nal);
+      return true;
     };
-    if (length_prefixed_) {
-      if (!for_each_length_prefixed_nal(data, length_size_, collect)) return false;
-    } else {
-      for_each_annexb_nal(data, collect);
-    }
-    if (nals_.empty()) return true;
-    if (changed) {
-      GstPtr<GstStructure> fields(caps_fields());
-      out.update_caps(fields.get());
-    }
-    const GstClockTime pts = GST_BUFFER_PTS(input);
-    const int interval = config_interval_;
-    if (has_irap && has_params) {
-      last_config_ = pts;
-    } else if (has_irap && interval != 0 && params_.complete()) {
-      const bool due = interval < 0 || !GST_CLOCK_TIME_IS_VALID(last_config_) ||
-                       !GST_CLOCK_TIME_IS_VALID(pts) ||
-                       pts >= last_config_ + static_cast<GstClockTime>(interval) * GST_SECOND;
-      if (due) {
-        const std::size_t at = nal_type(nals_[0].data()) == kAud ? 1 : 0;
-        const std::vector<Bytes> config = params_.all();
-        nals_.insert(nals_.begin() + static_cast<std::ptrdiff_t>(at), config.begin(), config.end());
-        last_config_ = pts;
-      }
-    }
-    const bool marker = !nal_input_ || GST_BUFFER_FLAG_IS_SET(input, GST_BUFFER_FLAG_MARKER);
-    packetizer_.packetize(nals_, out, marker);
+    if (!collect_nals(Bytes(map.data(), map.size()), keep)) return false;
+    send_access_unit(input, {.keyframe = has_irap, .carries_sets = has_params, .sets_changed = changed}, out);
     return true;
   }
 
-  void reset() override { last_config_ = GST_CLOCK_TIME_NONE; }
-  void set_property(guint id, const GValue* value) override {
-    if (id == PROP_CONFIG_INTERVAL) config_interval_ = g_value_get_int(value);
-  }
-  void get_property(guint id, GValue* value) const override {
-    if (id == PROP_CONFIG_INTERVAL) g_value_set_int(value, config_interval_);
-  }
-
  private:
-  GstStructure* caps_fields() const {
+  static constexpr InputFormats kInputFormats = {
+      {"hvc1", "hev1"},
+      "hvc1/hev1 without codec_data",
+      "malformed hvcC codec_data",
+  };
+
+  bool parameter_sets_complete() const override { return params_.complete(); }
+  std::vector<Bytes> parameter_sets() const override { return params_.all(); }
+  bool is_access_unit_delimiter(Bytes nal) const override { return nal_type(nal.data()) == kAud; }
+
+  GstStructure* caps_fields() const override {
     GstStructure* s = gst_structure_new_empty("fields");
     const std::pair<const char*, const std::map<std::uint32_t, ByteVector>*> sprops[] = {
         {"sprop-vps", &params_.vps}, {"sprop-sps", &params_.sps}, {"sprop-pps", &params_.pps}};
@@ -133,24 +95,13 @@ class H265Pay final : public PayFormat {
     return s;
   }
 
-  std::atomic<int> config_interval_{0};
-  bool length_prefixed_ = false;
-  bool nal_input_ = false;
-  unsigned length_size_ = 4;
   ParameterSets params_;
-  GstClockTime last_config_ = GST_CLOCK_TIME_NONE;
-  std::vector<Bytes> nals_;
-  NalPacketizer packetizer_{kPacketCodec};
 };
 
 void install_properties(GObjectClass* klass, guint first_id) {
-  g_object_class_install_property(
-      klass, first_id + PROP_CONFIG_INTERVAL,
-      g_param_spec_int(
-          "config-interval", "VPS/SPS/PPS interval",
-          "Send VPS, SPS and PPS in-band before IRAP frames that lack them: every N seconds (0 = "
-          "never, -1 = with every IRAP frame)",
-          -1, 3600, 0, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  NalPay::install_config_interval(klass, first_id, "VPS/SPS/PPS interval",
+                                  "Send VPS, SPS and PPS in-band before IRAP frames that lack them: every N "
+                                  "seconds (0 = never, -1 = with every IRAP frame)");
 }
 
 std::unique_ptr<PayFormat> make_pay(const PayContext&) {
