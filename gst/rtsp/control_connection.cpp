@@ -133,6 +133,9 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
       connect_timer->arm_in(config.connect_timeout);
     }
     GObjectPtr<GSocketClient> client(g_socket_client_new());
+    // RTSP does not go through the desktop's HTTP proxy settings (rtspsrc does not either); asking the proxy
+    // resolver also costs a thread-pool thread per connection attempt.
+    g_socket_client_set_enable_proxy(client.get(), FALSE);
     GObjectPtr<GSocketConnectable> address(g_network_address_new(config.host.c_str(), config.port));
     g_main_context_push_thread_default(context);
     g_socket_client_connect_async(client.get(), address.get(), cancellable.get(), &Impl::on_connect_done,

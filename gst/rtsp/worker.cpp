@@ -1,5 +1,7 @@
 #include "worker.hpp"
 
+#include <pthread.h>
+
 namespace rtsp2 {
 
 namespace {
@@ -60,6 +62,8 @@ void WorkerLoop::thread_main() {
     // start() holds the lock until thread_id_ names this thread.
     std::lock_guard lock(mutex_);
   }
+  // Named after the element kind, so that top -H / gdb show whose thread it is (Linux allows 15 characters).
+  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
   // GIO async operations started on this thread call back on this context.
   g_main_context_push_thread_default(context_.get());
   g_main_loop_run(loop_.get());
