@@ -7,6 +7,7 @@
 #include <mutex>
 #include <utility>
 
+#include "event_queue.hpp"
 #include "session_headers.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(rtspcore_debug);
@@ -136,7 +137,7 @@ struct ClientSession::Impl {
   SessionStats stats;
 
   std::deque<std::string> transmit;
-  std::deque<Event> events;
+  EventQueue events;
 
   std::uint32_t next_cseq = 1;
   std::map<std::uint32_t, InFlight> in_flight;
@@ -363,7 +364,7 @@ struct ClientSession::Impl {
       queued.clear();
       keep_alive_due.reset();
     }
-    events.push_back(event::Failed{e, status, std::move(message), fatal});
+    events.push(event::Failed{e, status, std::move(message), fatal});
   }
 
   void finish_teardown() {
@@ -372,19 +373,22 @@ struct ClientSession::Impl {
     keep_alive_due.reset();
     session_id.clear();
     state = SessionState::Closed;
-    events.push_back(event::TornDown{});
+    events.push(event::TornDown{});
   }
 
   // ---- receiving ----
 
   void on_bytes(std::span<const std::uint8_t> bytes, Instant now) {
-    if (state == SessionState::Failed) return;
+    if (state == SessionState::Failed) return;  // nothing is fed: every payload stays where it is
+    // feed() may move the parser's buffer, which the payloads of frames not yet polled view.
+    events.keep_queued_frames();
     parser.feed(bytes);
     for (;;) {
       ParseItem item = parser.next();
       if (std::holds_alternative<NeedMore>(item)) break;
       if (auto* f = std::get_if<InterleavedFrame>(&item)) {
-        events.push_back(event::Interleaved{f->channel, std::move(f->payload)});
+        // Not copied: the parser's buffer stays put until the next on_bytes() (parser.reset() included).
+        events.push(event::Interleaved{f->channel, f->payload});
       } else if (auto* resp = std::get_if<Response>(&item)) {
         on_response(std::move(*resp), now);
       } else if (auto* req = std::get_if<Request>(&item)) {
@@ -428,11 +432,11 @@ struct ClientSession::Impl {
     if (!surface) return;
     if (req.method == Method::Redirect) {
       auto loc = req.headers.get("Location");
-      events.push_back(event::ServerRequest{req});
+      events.push(event::ServerRequest{req});
       if (loc) redirect_to(std::string(*loc));
       return;
     }
-    events.push_back(event::ServerRequest{std::move(req)});
+    events.push(event::ServerRequest{std::move(req)});
   }
 
   void redirect_to(std::string location) {
@@ -468,7 +472,7 @@ struct ClientSession::Impl {
     auth.reset();
     parser.reset();
     state = SessionState::Idle;
-    events.push_back(event::Redirected{url.to_string()});
+    events.push(event::Redirected{url.to_string()});
   }
 
   void on_response(Response resp, Instant now) {
@@ -512,7 +516,7 @@ struct ClientSession::Impl {
       case Purpose::Record:
         if (!ok(resp, f)) break;
         state = SessionState::Recording;
-        events.push_back(event::Recording{});
+        events.push(event::Recording{});
         break;
       case Purpose::Pause:
         if (resp.status / 100 != 2) {
@@ -522,7 +526,7 @@ struct ClientSession::Impl {
           break;
         }
         state = SessionState::Paused;
-        events.push_back(event::Paused{});
+        events.push(event::Paused{});
         break;
       case Purpose::Teardown:
         finish_teardown();
@@ -532,7 +536,7 @@ struct ClientSession::Impl {
         break;
       case Purpose::GetParameter:
       case Purpose::SetParameter:
-        events.push_back(event::ParameterReply{f.token, std::move(resp)});
+        events.push(event::ParameterReply{f.token, std::move(resp)});
         break;
     }
   }
@@ -618,7 +622,7 @@ struct ClientSession::Impl {
     aggregate_url = pres->aggregate_control_url.empty() ? base : pres->aggregate_control_url;
     described = true;
     state = SessionState::Ready;
-    events.push_back(event::Described{std::move(*pres), resp.body, base});
+    events.push(event::Described{std::move(*pres), resp.body, base});
   }
 
   void on_announce(const Response& resp, const InFlight& f) {
@@ -627,7 +631,7 @@ struct ClientSession::Impl {
     aggregate_url = base_url;
     described = true;
     state = SessionState::Ready;
-    events.push_back(event::Announced{});
+    events.push(event::Announced{});
   }
 
   void on_setup(const Response& resp, const InFlight& f, Instant now) {
@@ -651,7 +655,7 @@ struct ClientSession::Impl {
       return;
     }
     setups_done++;
-    events.push_back(event::StreamReady{i, std::move(ts->front())});
+    events.push(event::StreamReady{i, std::move(ts->front())});
     if (all_set_up()) state = SessionState::Ready;
   }
 
@@ -662,7 +666,7 @@ struct ClientSession::Impl {
     if (auto s = resp.headers.get("Scale")) p.scale = parse_double(*s);
     if (auto ri = resp.headers.get("RTP-Info")) p.rtp_info = std::string(*ri);
     state = SessionState::Playing;
-    events.push_back(std::move(p));
+    events.push(std::move(p));
   }
 
   void on_keep_alive(const Response& resp) {
@@ -785,10 +789,7 @@ std::optional<std::string> ClientSession::poll_transmit() {
 }
 
 std::optional<Event> ClientSession::poll_event() {
-  if (impl_->events.empty()) return std::nullopt;
-  Event e = std::move(impl_->events.front());
-  impl_->events.pop_front();
-  return e;
+  return impl_->events.poll();
 }
 
 std::optional<Instant> ClientSession::poll_timeout() const {

@@ -123,9 +123,18 @@ struct ServerRequest {
 struct Redirected {
   std::string location;  // caller reconnects and calls start()
 };
+// A `$` frame (RFC 2326 §10.12) from the control connection. The payload is not copied: it views memory the
+// session owns (its receive buffer). The view is valid, and its bytes unchanged, from the moment poll_event()
+// returns the event until the next handle_bytes() call on the same session, or the session's destruction,
+// whichever comes first. No other member function (poll_event, poll_transmit, poll_timeout, start, setup,
+// play, record, pause, teardown, get/set_parameter, handle_timeout, handle_connection_closed) invalidates it,
+// so several frames polled after one handle_bytes() may be held together. Copy what must live longer.
+// Frames still queued (not yet polled) when handle_bytes() is called are copied aside by the session first,
+// so a caller that does not drain every event loses nothing; draining keeps the steady state copy- and
+// allocation-free.
 struct Interleaved {
   std::uint8_t channel = 0;
-  std::vector<std::uint8_t> payload;
+  std::span<const std::uint8_t> payload;
 };
 struct Failed {
   SessionError error;
@@ -169,6 +178,7 @@ class ClientSession {
 
   // The control connection is up (again, after Redirected): send [OPTIONS] DESCRIBE or [OPTIONS] ANNOUNCE.
   void start(Instant now);
+  // Ends the validity of every Interleaved payload polled before this call (see event::Interleaved).
   void handle_bytes(std::span<const std::uint8_t> bytes, Instant now);
   void handle_connection_closed(Instant now);
   void handle_timeout(Instant now);

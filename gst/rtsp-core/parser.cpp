@@ -1,5 +1,6 @@
 #include "parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -10,10 +11,8 @@ namespace rtsp2::core {
 
 namespace {
 
-// Compacting the consumed prefix moves the unconsumed rest; doing it only once the prefix is at least as
-// large as the rest (and not tiny) charges every move to bytes already consumed, so feeding costs amortised
-// O(n).
-constexpr std::size_t kCompactMin = 4096;
+// Smallest buffer allocated: one typical socket read, so that small feeds do not grow it step by step.
+constexpr std::size_t kMinCapacity = 4096;
 
 constexpr std::size_t kFrameHeader = 4;  // '$', channel, 16-bit length
 
@@ -188,25 +187,48 @@ std::string_view to_string(ParseError e) {
 Parser::Parser(ParserLimits limits) : limits_(limits) {}
 
 void Parser::feed(std::span<const std::uint8_t> bytes) {
-  // After a failure the stream cannot be framed any more: nothing fed before reset() is worth keeping.
-  if (failed_ || bytes.empty()) return;
-  if (pos_ == buf_.size()) {
-    buf_.clear();
-    pos_ = 0;
-  } else if (pos_ >= kCompactMin && pos_ >= buf_.size() - pos_) {
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
-    pos_ = 0;
+  // The one place that may move, reuse or free the buffer: every view next() handed out ends here.
+  if (failed_) {
+    // The stream cannot be framed any more: nothing fed before reset() is worth keeping.
+    buf_.reset();
+    capacity_ = end_ = pos_ = 0;
+    return;
   }
-  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+  if (bytes.empty()) return;
+  if (pos_ == end_) pos_ = end_ = 0;
+  if (capacity_ - end_ < bytes.size()) make_room(bytes.size());
+  std::memcpy(buf_.get() + end_, bytes.data(), bytes.size());
+  end_ += bytes.size();
 }
 
 void Parser::feed(std::string_view text) {
   feed(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
-void Parser::reset() {
-  buf_.clear();
+void Parser::make_room(std::size_t incoming) {
+  const std::size_t held_bytes = end_ - pos_;
+  // An item known to arrive over several feeds (wanted_) gets its full size at once, so that a large body
+  // trickling in is not copied again at every growth.
+  const std::size_t need = std::max(held_bytes + incoming, wanted_);
+  if (need <= capacity_ && pos_ >= held_bytes) {
+    // Sliding the held bytes to the front only when they are no more than the consumed ones before them
+    // charges every move to bytes already consumed: feeding stays amortised O(n).
+    std::memmove(buf_.get(), held(), held_bytes);
+  } else {
+    const std::size_t capacity = std::max({need, capacity_ + capacity_ / 2, kMinCapacity});
+    auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    if (held_bytes > 0) std::memcpy(bigger.get(), held(), held_bytes);
+    buf_ = std::move(bigger);
+    capacity_ = capacity;
+  }
   pos_ = 0;
+  end_ = held_bytes;
+}
+
+void Parser::reset() {
+  // The storage stays (views into it stay valid until the next feed()); only its contents are dropped.
+  end_ = pos_ = 0;
+  wanted_ = 0;
   garbage_run_ = 0;
   failed_ = false;
   failure_ = ParseFailure{ParseError::BadStartLine, {}};
@@ -215,7 +237,7 @@ void Parser::reset() {
 }
 
 std::size_t Parser::buffered() const {
-  return buf_.size() - pos_;
+  return end_ - pos_;
 }
 
 void Parser::clear_message() {
@@ -227,23 +249,13 @@ void Parser::clear_message() {
   header_lines_.clear();
 }
 
-void Parser::reserve_for(std::size_t total) {
-  // The item will arrive over several feeds: move what we have to the front once and allocate its full size,
-  // so that a large body trickling in does not reallocate and copy itself again and again.
-  if (buffered() >= total) return;
-  if (pos_ > 0) {
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
-    pos_ = 0;
-  }
-  buf_.reserve(total);
-}
-
 ParseItem Parser::fail(ParseError error, std::string detail) {
   failed_ = true;
   failure_ = ParseFailure{error, std::move(detail)};
-  buf_.clear();
-  buf_.shrink_to_fit();
-  pos_ = 0;
+  // Dropped logically; the storage itself goes at the next feed(), so that frames handed out before the
+  // failure stay readable until then.
+  end_ = pos_ = 0;
+  wanted_ = 0;
   garbage_run_ = 0;
   state_ = State::Idle;
   clear_message();
@@ -274,7 +286,7 @@ ParseItem Parser::next() {
 }
 
 std::optional<ParseItem> Parser::next_idle() {
-  while (pos_ < buf_.size()) {
+  while (pos_ < end_) {
     unsigned char c = buf_[pos_];
     if (c == '$' || is_alpha(c)) {
       if (garbage_run_ > 0) {
@@ -303,17 +315,16 @@ std::optional<ParseItem> Parser::next_idle() {
 std::optional<ParseItem> Parser::next_frame() {
   auto avail = buffered();
   if (avail < kFrameHeader) return NeedMore{};
-  const std::uint8_t* p = buf_.data() + pos_;
+  const std::uint8_t* p = held();
   std::size_t length = (std::size_t{p[2]} << 8) | p[3];
   if (avail < kFrameHeader + length) {
-    reserve_for(kFrameHeader + length);
+    wanted_ = kFrameHeader + length;
     return NeedMore{};
   }
-  p = buf_.data() + pos_;  // reserve_for may have moved the buffer
-  InterleavedFrame frame;
-  frame.channel = p[1];
-  frame.payload.assign(p + kFrameHeader, p + kFrameHeader + length);
+  // A view, not a copy: the bytes stay where they are until the next feed().
+  InterleavedFrame frame{p[1], {p + kFrameHeader, length}};
   pos_ += kFrameHeader + length;
+  wanted_ = 0;
   state_ = State::Idle;
   return frame;
 }
@@ -321,7 +332,7 @@ std::optional<ParseItem> Parser::next_frame() {
 std::optional<ParseItem> Parser::next_line() {
   auto avail = buffered();
   if (avail == line_scanned_) return NeedMore{};
-  const char* begin = reinterpret_cast<const char*>(buf_.data() + pos_);
+  const char* begin = reinterpret_cast<const char*>(held());
   // Resume the LF search where the previous call stopped: a long line fed in small pieces is scanned once.
   const void* lf = std::memchr(begin + line_scanned_, '\n', avail - line_scanned_);
   if (lf == nullptr) {
@@ -410,12 +421,13 @@ std::optional<ParseItem> Parser::end_of_headers() {
 
 std::optional<ParseItem> Parser::next_body() {
   if (buffered() < body_length_) {
-    reserve_for(body_length_);
+    wanted_ = body_length_;
     return NeedMore{};
   }
-  const char* p = reinterpret_cast<const char*>(buf_.data() + pos_);
+  const char* p = reinterpret_cast<const char*>(held());
   std::string body(p, body_length_);
   pos_ += body_length_;
+  wanted_ = 0;
   return take_message(std::move(body));
 }
 

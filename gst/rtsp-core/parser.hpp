@@ -22,10 +22,16 @@
 //
 // Everything held while next() says NeedMore belongs to one incomplete item, so buffered() then stays within
 // max(max_header_block, max_body, 4 + 65535).
+//
+// Interleaved frames are not copied: InterleavedFrame::payload views the parser's own buffer. That view stays
+// valid, and its bytes unchanged, until the next feed() (or the parser's destruction). Only feed() moves,
+// reuses or frees the buffer; next() and reset() never do (reset() and a failure drop the bytes logically,
+// the storage goes at the next feed()). Copy what must outlive the next feed().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,7 +67,7 @@ struct NeedMore {};
 
 struct InterleavedFrame {
   std::uint8_t channel = 0;
-  std::vector<std::uint8_t> payload;
+  std::span<const std::uint8_t> payload;  // into the parser's buffer: valid until the next feed()
 };
 
 struct SkippedGarbage {
@@ -101,12 +107,19 @@ class Parser {
   ParseItem take_message(std::string body);
   ParseItem fail(ParseError error, std::string detail);
   void clear_message();
-  // Makes room for `total` bytes of one item once it is known to arrive in several feeds.
-  void reserve_for(std::size_t total);
+  // Makes room for `incoming` more bytes after the held ones; called by feed() only (see the header comment).
+  void make_room(std::size_t incoming);
+  const std::uint8_t* held() const { return buf_.get() + pos_; }
 
   ParserLimits limits_;
-  std::vector<std::uint8_t> buf_;
-  std::size_t pos_ = 0;  // consumed prefix of buf_ (compacted lazily)
+  // Not a std::vector: the views handed out must survive reset() and a failure, and growth must copy only the
+  // held bytes, so the storage is managed here: [0, pos_) consumed, [pos_, end_) held, [end_, capacity_)
+  // free.
+  std::unique_ptr<std::uint8_t[]> buf_;
+  std::size_t capacity_ = 0;
+  std::size_t end_ = 0;
+  std::size_t pos_ = 0;
+  std::size_t wanted_ = 0;  // bytes (from pos_) the incomplete item needs in all, when known: a growth hint
   std::size_t garbage_run_ = 0;
   bool failed_ = false;
   ParseFailure failure_{ParseError::BadStartLine, {}};

@@ -178,11 +178,11 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
 }
 
 void SrcController::apply_play_caps(const core::event::Playing& p) {
-  const auto entries = parse_rtp_info(p.rtp_info);
+  const auto entries = core::parse_rtp_info(p.rtp_info);
   for (auto& sp : streams_) {
     Stream& s = *sp;
     CapsPtr caps(gst_caps_copy(s.sdp_caps.get()));
-    const RtpInfoEntry* e = find_rtp_info(entries, s.sdp.control_url, s.position, streams_.size());
+    const auto* e = core::find_rtp_info(entries, s.sdp.control_url, s.position, streams_.size());
     s.seqnum_base = e ? e->seq : std::nullopt;
     for (guint i = 0; i < gst_caps_get_size(caps.get()); ++i) {
       // The fields upstream rtspsrc adds, in its order, so that downstream sees the same caps.

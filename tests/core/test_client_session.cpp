@@ -57,6 +57,8 @@ class Harness {
   std::vector<Event> events;
   std::vector<Request> requests;  // everything the client sent, in order
   std::vector<Response> answers;  // responses the client sent to server requests
+  // Interleaved payloads as polled ("channel:bytes"): the events' views end at the next handle_bytes().
+  std::vector<std::string> frames;
 
   void drain() {
     while (auto t = session.poll_transmit()) {
@@ -72,7 +74,13 @@ class Harness {
           fail("the client wrote something that is neither a request nor a response");
       }
     }
-    while (auto e = session.poll_event()) events.push_back(std::move(*e));
+    while (auto e = session.poll_event()) {
+      if (auto* f = std::get_if<event::Interleaved>(&*e)) {
+        frames.push_back(std::to_string(f->channel) + ":" +
+                         std::string(f->payload.begin(), f->payload.end()));
+      }
+      events.push_back(std::move(*e));
+    }
   }
 
   const Request& last() {
@@ -571,10 +579,8 @@ GST_START_TEST(test_interleaved_frames_between_messages) {
   h.respond(s, 200, {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"}, {"Session", "t"}});
   h.feed(frame.substr(0, 2));
   h.feed(frame.substr(2));
-  auto frames = h.all<event::Interleaved>();
-  fail_unless_equals_int(frames.size(), 2);
-  fail_unless_equals_int(frames[0].channel, 1);
-  fail_unless_equals_int(frames[1].payload.size(), 3);
+  fail_unless_equals_int(h.all<event::Interleaved>().size(), 2);
+  fail_unless(h.frames == (std::vector<std::string>{"1:abc", "1:abc"}));
   fail_unless(h.last().method == Method::Play);
 }
 GST_END_TEST;

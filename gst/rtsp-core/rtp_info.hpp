@@ -3,17 +3,20 @@
 //
 //   RTP-Info: url=rtsp://h/s/stream=0;seq=45102;rtptime=12345, url="rtsp://h/s/stream=1";seq=30211
 //
-// The core hands the header over raw; this reads it with string_view only. URLs may be quoted (RFC 7826) and
-// may hold ';' or ',' (a comma only ends an entry when "url=" follows it).
+// event::Playing hands the header over raw; this reads it with string_view only. URLs may be quoted (RFC
+// 7826) and may hold ';' or ',' (a comma only ends an entry when "url=" follows it). Entries without "url="
+// and parameters other than seq/rtptime are skipped; a seq or rtptime that is not a number in range is
+// absent.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace rtsp2 {
+namespace rtsp2::core {
 
 struct RtpInfoEntry {
   std::string url;
@@ -29,4 +32,4 @@ std::vector<RtpInfoEntry> parse_rtp_info(std::string_view header);
 const RtpInfoEntry* find_rtp_info(const std::vector<RtpInfoEntry>& entries, std::string_view control_url,
                                   std::size_t index, std::size_t stream_count);
 
-}  // namespace rtsp2
+}  // namespace rtsp2::core

@@ -5,7 +5,7 @@
 
 #include "../common/check.hpp"
 
-using namespace rtsp2;
+using namespace rtsp2::core;
 
 GST_START_TEST(test_parse_table) {
   struct Expected {

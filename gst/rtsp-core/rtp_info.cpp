@@ -2,22 +2,19 @@
 
 #include <charconv>
 
-namespace rtsp2 {
+#include "text.hpp"
+
+namespace rtsp2::core {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
+// `prefix` is lower case.
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char a = s[i], b = prefix[i];
-    if (a >= 'A' && a <= 'Z') a = char(a - 'A' + 'a');
-    if (a != b) return false;
+    if (text::to_lower(s[i]) != prefix[i]) return false;
   }
   return true;
 }
@@ -109,4 +106,4 @@ const RtpInfoEntry* find_rtp_info(const std::vector<RtpInfoEntry>& entries, std:
   return nullptr;
 }
 
-}  // namespace rtsp2
+}  // namespace rtsp2::core
