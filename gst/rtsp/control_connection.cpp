@@ -31,7 +31,7 @@ std::string_view to_string(ConnectionError e) {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = 16 * 1024;
 // Reads per wake-up before yielding to the other sources of the context (UDP, timers, commands).
 constexpr int kReadBudget = 16;
 

@@ -258,7 +258,7 @@ GstBuffer* SrcController::frame_buffer(const std::uint8_t* data, std::size_t siz
   if (!frame_pool_) {
     frame_pool_.reset(gst_buffer_pool_new());
     GstStructure* config = gst_buffer_pool_get_config(frame_pool_.get());
-    gst_buffer_pool_config_set_params(config, nullptr, kFrameBufferSize, 64, 0);
+    gst_buffer_pool_config_set_params(config, nullptr, kFrameBufferSize, 0, 0);  // grows as needed
     gst_buffer_pool_set_config(frame_pool_.get(), config);
     gst_buffer_pool_set_active(frame_pool_.get(), TRUE);
   }
