@@ -146,6 +146,6 @@ if [ -n "$server_pid" ]; then
   echo "== what the server recorded ($(stat -c %s "$workdir/record.ts") bytes)"
   ffprobe -v error -count_frames -select_streams v:0 \
     -show_entries stream=codec_name,width,height,nb_read_frames,duration \
-    -of default=noprint_wrappers=1 "$workdir/record.ts" | sed 's/^/  /'
+    -of default=noprint_wrappers=1 "$workdir/record.ts" | awk '!seen[$0]++ { print "  " $0 }'  # TS lists it twice
 fi
 echo "== done"
