@@ -20,6 +20,7 @@
 #include "receive_path.hpp"
 #include "rtp_receiver.hpp"
 #include "rtp_ring.hpp"
+#include "stream_output_thread.hpp"
 #include "worker.hpp"
 
 namespace rtsp2 {
@@ -33,6 +34,9 @@ namespace out = core::rtp_out;
 
 // A/V offsets smaller than this are never lowered (see update_sync).
 constexpr std::int64_t kSyncStepDown = 100'000'000;
+// Buffers that may wait for a stream's streaming thread (a downstream that holds the stream) before new ones
+// are dropped: about 20 s of a 4 Mbit/s camera, 2 MiB of 2 KiB buffers... bounded whatever downstream does.
+constexpr std::size_t kMaxQueuedOutput = 8192;
 
 struct NativeStream {
   unsigned index = 0;
@@ -55,7 +59,10 @@ struct NativeStream {
     SteadyClock::time_point due{};
   };
   core::Ring<Paced> paced;
-  core::RtpReceiverStats stats;  // snapshot for readers outside the worker, under stats_mutex_
+  // With several streams: this stream's own streaming thread (see stream_output_thread.hpp).
+  std::unique_ptr<StreamOutputThread> thread;
+  std::uint64_t dropped_output = 0;  // snapshot of thread->dropped_buffers(), under stats_mutex_
+  core::RtpReceiverStats stats;      // snapshot for readers outside the worker, under stats_mutex_
 };
 
 std::uint32_t clock_rate_of(GstCaps* caps) {
@@ -200,7 +207,8 @@ class NativeReceivePath final : public ReceivePath {
                       G_TYPE_UINT64, st.duplicates, "late", G_TYPE_UINT64, st.late, "dropped-on-latency",
                       G_TYPE_UINT64, st.dropped_on_latency, "invalid", G_TYPE_UINT64,
                       st.invalid_rtp + st.invalid_rtcp, "ssrc-changes", G_TYPE_UINT64, st.ssrc_changes,
-                      "rtcp-sent", G_TYPE_UINT64, st.rtcp_sent, nullptr);
+                      "rtcp-sent", G_TYPE_UINT64, st.rtcp_sent, "dropped-output", G_TYPE_UINT64,
+                      it->second->dropped_output, nullptr);
   }
 
   void remove() override {
@@ -212,9 +220,10 @@ class NativeReceivePath final : public ReceivePath {
       streams.swap(streams_);
     }
     for (auto& [n, s] : streams) {
-      s->receiver.reset();  // releases what it still holds
+      if (s->pad) gst_pad_set_active(s->pad.get(), FALSE);  // flushing: a push in progress returns
+      s->thread.reset();                                    // joins
+      s->receiver.reset();                                  // releases what it still holds
       drop_paced(*s);
-      if (s->pad) gst_pad_set_active(s->pad.get(), FALSE);
     }
   }
 
@@ -305,7 +314,25 @@ class NativeReceivePath final : public ReceivePath {
     if (!list) return GST_FLOW_OK;
     if (!s.announced) {
       s.announced = true;
+      // The caps of the first packet are on the pad before it is announced (the element copies them to its
+      // ghost pad), also when they still wait in the stream's thread.
+      GstEvent* caps = caps_event(s, s.caps_pt);
+      gst_pad_store_sticky_event(s.pad.get(), caps);
+      gst_event_unref(caps);
       if (callbacks_.pad_added) callbacks_.pad_added(s.index, s.pad.get());
+    }
+    if (threaded()) {
+      // What downstream answered since the last batch (EOS, errors) takes effect now.
+      if (const GstFlowReturn f = output_thread(s).last_flow(); f != GST_FLOW_OK) {
+        s.thread->reset_flow();
+        check_flow(s, f);
+      }
+      if (s.eos || s.flow_error) {
+        list.reset();
+        return GST_FLOW_OK;
+      }
+      if (!s.thread->push_list(list.release())) s.discont = true;  // dropped: the next buffer says so
+      return GST_FLOW_OK;
     }
     const auto before = SteadyClock::now();
     const GstFlowReturn ret = gst_pad_push_list(s.pad.get(), list.release());
@@ -322,6 +349,35 @@ class NativeReceivePath final : public ReceivePath {
     return check_flow(s, ret);
   }
 
+  // Several streams: each gets its own streaming thread, so that downstream holding one stream for another
+  // (decodebin, collectpads muxers) cannot stall the worker that reads them all. Decided at the first data,
+  // when every stream of the session has been added.
+  bool threaded() {
+    if (!threading_decided_) {
+      threading_decided_ = true;
+      threaded_ = streams_.size() > 1;
+      GST_DEBUG("%zu streams: %s", streams_.size(),
+                threaded_ ? "a streaming thread each" : "pushed by the worker");
+    }
+    return threaded_;
+  }
+
+  StreamOutputThread& output_thread(NativeStream& s) {
+    if (!s.thread)
+      s.thread = std::make_unique<StreamOutputThread>(s.pad.get(), "rtspsrc2-out" + std::to_string(s.index),
+                                                      kMaxQueuedOutput);
+    return *s.thread;
+  }
+
+  // An event pushed in order with the stream's data (through its thread when it has one).
+  void push_event_in_order(NativeStream& s, GstEvent* event) {
+    if (threaded()) {
+      output_thread(s).push_event(event);
+    } else {
+      gst_pad_push_event(s.pad.get(), event);
+    }
+  }
+
   std::chrono::nanoseconds block_threshold() const {
     return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(20),
                                               std::chrono::milliseconds(config_.latency_ms) / 2);
@@ -334,7 +390,7 @@ class NativeReceivePath final : public ReceivePath {
       return;
     }
     push_list(s, list);
-    gst_pad_push_event(s.pad.get(), event);
+    push_event_in_order(s, event);
   }
 
   // Pushes what is due, in order: buffers in lists, events between them.
@@ -347,7 +403,7 @@ class NativeReceivePath final : public ReceivePath {
         gst_buffer_list_add(list.get(), GST_BUFFER_CAST(item.object));
       } else {
         push_list(s, list);
-        gst_pad_push_event(s.pad.get(), GST_EVENT_CAST(item.object));
+        push_event_in_order(s, GST_EVENT_CAST(item.object));
       }
       if (s.eos || s.flow_error) {
         drop_paced(s);
@@ -368,7 +424,7 @@ class NativeReceivePath final : public ReceivePath {
       GST_DEBUG("stream %u: downstream is EOS", s.index);
       s.eos = true;
       drop_paced(s);
-      gst_pad_push_event(s.pad.get(), gst_event_new_eos());
+      push_event_in_order(s, gst_event_new_eos());
     } else if ((ret == GST_FLOW_NOT_LINKED || ret <= GST_FLOW_NOT_NEGOTIATED) && !s.flow_error) {
       s.flow_error = true;
       if (callbacks_.flow_error) callbacks_.flow_error(s.index, ret);
@@ -444,6 +500,7 @@ class NativeReceivePath final : public ReceivePath {
     {
       std::lock_guard lock(stats_mutex_);
       s.stats = s.receiver->stats();
+      if (s.thread) s.dropped_output = s.thread->dropped_buffers();
     }
     rearm();
   }
@@ -486,7 +543,16 @@ class NativeReceivePath final : public ReceivePath {
 
   void handle_event(NativeStream& s, GstEvent* event) {
     switch (GST_EVENT_TYPE(event)) {
+      case GST_EVENT_FLUSH_START:
+        if (s.thread) {
+          // Not serialized: straight to the pad (it unblocks a push in progress), then forget what waits.
+          gst_pad_push_event(s.pad.get(), gst_event_ref(event));
+          s.thread->clear();
+          return;
+        }
+        break;
       case GST_EVENT_FLUSH_STOP:
+        if (s.thread) s.thread->reset_flow();
         drop_paced(s);
         if (s.receiver) s.receiver->reset();
         s.discont = true;
@@ -505,7 +571,7 @@ class NativeReceivePath final : public ReceivePath {
       default:
         break;
     }
-    gst_pad_push_event(s.pad.get(), gst_event_ref(event));
+    push_event_in_order(s, gst_event_ref(event));
   }
 
   void on_timer() {
@@ -558,6 +624,8 @@ class NativeReceivePath final : public ReceivePath {
   // Set once a push blocked the worker (downstream syncs to the clock in this thread): output is then held
   // until pts + latency, when a sink would render it anyway.
   bool pacing_ = false;
+  bool threading_decided_ = false;
+  bool threaded_ = false;
   bool have_base_ = false;
   SteadyClock::time_point time_base_{};         // the receivers' time_base...
   GstClockTime base_rt_ = GST_CLOCK_TIME_NONE;  // ...is this running time (none without a clock)

@@ -230,6 +230,15 @@ void on_receive_pad(GstRtspSrc2* self, unsigned index, GstPad* target) {
     if (all) priv->no_more_pads_sent = true;
   }
   gst_pad_set_active(ghost, TRUE);
+  // Caps (and the other sticky events) on the pad when pad-added is emitted, as rtspsrc's pads have them:
+  // applications look at them to decide what to link.
+  gst_pad_sticky_events_foreach(
+      target,
+      +[](GstPad*, GstEvent** event, gpointer pad) -> gboolean {
+        gst_pad_store_sticky_event(GST_PAD(pad), *event);
+        return TRUE;
+      },
+      ghost);
   GST_DEBUG_OBJECT(self, "adding pad %s", GST_PAD_NAME(ghost));
   gst_element_add_pad(GST_ELEMENT(self), ghost);
   if (all) gst_element_no_more_pads(GST_ELEMENT(self));

@@ -29,6 +29,7 @@ struct Out {
   GstClockTime pts = GST_CLOCK_TIME_NONE;
   bool discont = false;
   std::chrono::steady_clock::time_point received{};
+  std::thread::id thread;
 };
 
 // A sink pad that records what a receive path outputs.
@@ -99,6 +100,7 @@ class Collector {
     }
     o.pts = GST_BUFFER_PTS(b);
     o.received = std::chrono::steady_clock::now();
+    o.thread = std::this_thread::get_id();
     o.discont = GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT);
     out_.push_back(o);
   }
@@ -382,8 +384,7 @@ GST_START_TEST(test_native_bye_is_eos) {
   h.path->push_rtcp(0, datagram(bye(99), t0 + GST_SECOND));  // not the sender: ignored
   fail_if(h.collectors[0]->eos());
   h.path->push_rtcp(0, datagram(bye(7), t0 + GST_SECOND));
-  h.pump();
-  fail_unless(h.collectors[0]->eos());
+  fail_unless(h.collectors[0]->wait([&] { return h.collectors[0]->eos(); }, h.context));
   fail_unless_equals_int(int(h.collectors[0]->buffers().size()), 5);
   fail_if(h.collectors[1]->eos());
 }
@@ -414,7 +415,11 @@ GST_START_TEST(test_native_sync_from_sender_reports) {
       1, datagram(sender_report(8, ntp_of(c), std::uint32_t(std::llround(c * 48000))), at(c + 0.1)));
   const double first_synced = c;
   for (int i = 0; i < 10; ++i, c += 0.02) push_both(c);
-  h.pump();
+  // Two streams: each has its streaming thread; wait for them.
+  Collector& cv = *h.collectors[0];
+  Collector& ca = *h.collectors[1];
+  fail_unless(cv.wait([&] { return cv.buffers().size() >= 20; }, h.context));
+  fail_unless(ca.wait([&] { return ca.buffers().size() >= 20; }, h.context));
   const auto v = h.collectors[0]->buffers();
   const auto a = h.collectors[1]->buffers();
   fail_unless_equals_int(int(v.size()), 20);
@@ -436,7 +441,8 @@ GST_START_TEST(test_native_sync_from_sender_reports) {
   h.path->push_rtcp(
       1, datagram(sender_report(8, ntp_of(c - 0.005), std::uint32_t(std::llround(c * 48000))), at(c + 0.1)));
   for (int i = 0; i < 5; ++i, c += 0.02) push_both(c);
-  h.pump();
+  fail_unless(cv.wait([&] { return cv.buffers().size() >= 25; }, h.context));
+  fail_unless(ca.wait([&] { return ca.buffers().size() >= 25; }, h.context));
   const auto a2 = h.collectors[1]->buffers();
   fail_unless_equals_int(int(a2.size()), 25);
   for (std::size_t i = 1; i < a2.size(); ++i)
@@ -510,6 +516,43 @@ GST_START_TEST(test_native_paces_when_downstream_blocks) {
 }
 GST_END_TEST;
 
+// A single stream is pushed by the thread that reads it (the worker): no thread of its own.
+GST_START_TEST(test_native_single_stream_pushes_on_the_worker) {
+  NativeHarness h(200);
+  CapsPtr caps = rtp_caps("video", 90000, "H264");
+  h.path->add_stream(0, caps.get());
+  for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  const auto out = h.collectors[0]->buffers();
+  fail_unless_equals_int(int(out.size()), 4);
+  for (const auto& o : out) fail_unless(o.thread == std::this_thread::get_id());
+}
+GST_END_TEST;
+
+// Two streams, and downstream holds the first until the second delivered (what decodebin/playbin and
+// collectpads muxers do). With one thread for both that would never end; each stream has its own streaming
+// thread, so the worker keeps going and both streams arrive.
+GST_START_TEST(test_native_streams_do_not_wait_for_each_other) {
+  NativeHarness h(200);
+  Collector& video = *h.collectors[0];
+  Collector& audio = *h.collectors[1];
+  bool gave_up = false;
+  video.before_list = [&](GstBuffer*) {
+    if (!audio.wait([&] { return !audio.buffers().empty(); })) gave_up = true;
+  };
+  CapsPtr vcaps = rtp_caps("video", 90000, "H264");
+  CapsPtr acaps = rtp_caps("audio", 48000, "OPUS", 97);
+  h.path->add_stream(0, vcaps.get());
+  h.path->add_stream(1, acaps.get());
+  for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  for (std::uint16_t i = 0; i < 4; ++i)
+    h.path->push_rtp(1, datagram(rtp(i, i * 960u, 8, 97), GST_SECOND + i));
+  fail_unless(video.wait([&] { return video.buffers().size() == 4; }, h.context));
+  fail_unless(audio.wait([&] { return audio.buffers().size() == 4; }, h.context));
+  fail_if(gave_up, "the video push waited for audio that never came");
+  fail_if(video.buffers()[0].thread == std::this_thread::get_id());
+}
+GST_END_TEST;
+
 // The native path answers the latency query as rtpjitterbuffer does.
 GST_START_TEST(test_native_latency_query) {
   NativeHarness h(350);
@@ -540,6 +583,8 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_downstream_flow);
   tcase_add_test(tc, test_native_latency_query);
   tcase_add_test(tc, test_native_paces_when_downstream_blocks);
+  tcase_add_test(tc, test_native_single_stream_pushes_on_the_worker);
+  tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
   return s;
 }
 
