@@ -553,6 +553,7 @@ class NativeReceivePath final : public ReceivePath {
         break;
       case GST_EVENT_FLUSH_STOP:
         if (s.thread) s.thread->reset_flow();
+        s.caps_pt = -1;  // a caps event may have been dropped with the queue: send it again
         drop_paced(s);
         if (s.receiver) s.receiver->reset();
         s.discont = true;

@@ -553,6 +553,36 @@ GST_START_TEST(test_native_streams_do_not_wait_for_each_other) {
 }
 GST_END_TEST;
 
+// A flushing seek with a stream thread: what waited is dropped, and after it data flows again with its caps.
+GST_START_TEST(test_native_flush_with_stream_threads) {
+  NativeHarness h(200);
+  CapsPtr vcaps = rtp_caps("video", 90000, "H264");
+  CapsPtr acaps = rtp_caps("audio", 48000, "OPUS", 97);
+  h.path->add_stream(0, vcaps.get());
+  h.path->add_stream(1, acaps.get());
+  Collector& v = *h.collectors[0];
+  for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  fail_unless(v.wait([&] { return v.buffers().size() == 4; }, h.context));
+  EventPtr start(gst_event_new_flush_start());
+  EventPtr stop(gst_event_new_flush_stop(TRUE));
+  h.path->push_event_all(start.get());
+  h.path->push_event_all(stop.get());
+  GstSegment seg;  // the element sends the new position's segment with PLAY's answer
+  gst_segment_init(&seg, GST_FORMAT_TIME);
+  EventPtr segment(gst_event_new_segment(&seg));
+  h.path->push_event_all(segment.get());
+  // The sender starts again from another position after the seek (new sequence, new SSRC here).
+  for (std::uint16_t i = 0; i < 4; ++i)
+    h.path->push_rtp(0, datagram(rtp(std::uint16_t(500 + i), 90000u + i * 3000u, 9), 2 * GST_SECOND + i));
+  fail_unless(v.wait([&] { return v.buffers().size() == 8; }, h.context), "got %zu", v.buffers().size());
+  fail_unless(v.buffers()[4].discont);
+  fail_unless_equals_int(v.buffers()[4].seq, 500);
+  GstCaps* caps = gst_pad_get_current_caps(v.pad());
+  fail_unless(caps != nullptr);
+  gst_caps_unref(caps);
+}
+GST_END_TEST;
+
 // The native path answers the latency query as rtpjitterbuffer does.
 GST_START_TEST(test_native_latency_query) {
   NativeHarness h(350);
@@ -585,6 +615,7 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_paces_when_downstream_blocks);
   tcase_add_test(tc, test_native_single_stream_pushes_on_the_worker);
   tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
+  tcase_add_test(tc, test_native_flush_with_stream_threads);
   return s;
 }
 
