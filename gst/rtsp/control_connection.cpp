@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "worker.hpp"
@@ -365,6 +366,20 @@ GObjectPtr<GInetSocketAddress> ControlConnection::local_address() const {
     return {};
   }
   return GObjectPtr<GInetSocketAddress>(G_INET_SOCKET_ADDRESS(a));
+}
+
+ControlConnectionConfig make_connection_config(std::string host, std::uint16_t port, bool tls,
+                                               const ConnectionSettings& settings) {
+  ControlConnectionConfig cfg;
+  cfg.host = std::move(host);
+  cfg.port = port;
+  cfg.tls = tls;
+  cfg.connect_timeout = std::chrono::microseconds(settings.tcp_timeout_us);
+  cfg.tls_validation_flags = settings.tls_validation_flags;
+  if (settings.tls_database.get() != nullptr) cfg.tls_database = ref_object(settings.tls_database.get());
+  if (settings.tls_interaction.get() != nullptr)
+    cfg.tls_interaction = ref_object(settings.tls_interaction.get());
+  return cfg;
 }
 
 }  // namespace rtsp2

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "connection_settings.hpp"
 #include "gst_ptr.hpp"
 
 namespace rtsp2 {
@@ -54,6 +55,11 @@ struct ControlConnectionConfig {
   // stalled peer cannot make RTCP pile up. RTSP messages are never dropped.
   std::size_t max_queued_frames_bytes = 1 << 20;
 };
+
+// The configuration both elements connect with: their shared connection properties (tcp-timeout, tls-*) for
+// the URL's host, port and scheme.
+ControlConnectionConfig make_connection_config(std::string host, std::uint16_t port, bool tls,
+                                               const ConnectionSettings& settings);
 
 class ControlConnection {
  public:

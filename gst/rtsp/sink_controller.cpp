@@ -284,17 +284,7 @@ void SinkController::connect() {
 }
 
 ControlConnectionConfig SinkController::connection_config() const {
-  ControlConnectionConfig cfg;
-  cfg.host = url_.host;
-  cfg.port = url_.port;
-  cfg.tls = url_.tls();
-  cfg.connect_timeout = std::chrono::microseconds(settings_.tcp_timeout_us);
-  cfg.tls_validation_flags = settings_.tls_validation_flags;
-  if (settings_.tls_database.get() != nullptr) cfg.tls_database = ref_object(settings_.tls_database.get());
-  if (settings_.tls_interaction.get() != nullptr) {
-    cfg.tls_interaction = ref_object(settings_.tls_interaction.get());
-  }
-  return cfg;
+  return make_connection_config(url_.host, url_.port, url_.tls(), settings_);
 }
 
 std::optional<std::string> SinkController::build_sdp(std::string* error) {

@@ -137,14 +137,7 @@ void SrcController::handle(Command& command) {
 
 void SrcController::connect() {
   if (failed_ || tearing_down_) return;
-  ControlConnectionConfig cfg;
-  cfg.host = url_.host;
-  cfg.port = url_.port;
-  cfg.tls = url_.tls();
-  cfg.connect_timeout = std::chrono::microseconds(settings_.tcp_timeout_us);
-  cfg.tls_validation_flags = settings_.tls_validation_flags;
-  if (settings_.tls_database.get()) cfg.tls_database = ref_object(settings_.tls_database.get());
-  if (settings_.tls_interaction.get()) cfg.tls_interaction = ref_object(settings_.tls_interaction.get());
+  ControlConnectionConfig cfg = make_connection_config(url_.host, url_.port, url_.tls(), settings_);
   GST_DEBUG_OBJECT(host_.element(), "connecting to %s", url_text_.c_str());
   conn_ = std::make_unique<ControlConnection>(
       context_,
