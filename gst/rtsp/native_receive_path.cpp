@@ -133,50 +133,10 @@ class NativeReceivePath final : public ReceivePath {
   }
 
   GstFlowReturn push_rtp(unsigned n, BufferListPtr list) override {
-    NativeStream* s = find(n);
-    if (s == nullptr) return GST_FLOW_NOT_LINKED;
-    const auto now = SteadyClock::now();
-    const guint count = gst_buffer_list_length(list.get());
-    if (count == 0) return GST_FLOW_OK;
-    const GstClockTime dts = GST_BUFFER_DTS(gst_buffer_list_get(list.get(), 0));
-    set_base(now, dts);
-    const auto arrival = arrival_of(dts, now);
-    ensure_receiver(*s, arrival);
-    for (guint i = 0; i < count; ++i) {
-      GstBuffer* b = gst_buffer_list_get(list.get(), i);
-      GstMapInfo map;
-      if (!gst_buffer_map(b, &map, GST_MAP_READ)) continue;
-      // The handle gets its own reference; the list's keeps the buffer alive while it is mapped, even when
-      // the receiver releases the handle at once (a malformed or duplicate packet).
-      s->receiver->handle_rtp(std::span<const std::uint8_t>(map.data, map.size), arrival, gst_buffer_ref(b));
-      gst_buffer_unmap(b, &map);
-    }
-    list.reset();  // the receiver's references are now the only ones: output buffers are writable
-    const GstFlowReturn ret = output(*s);
-    after_batch(*s);
-    return ret;
+    return receive(n, std::move(list), true);
   }
-
   GstFlowReturn push_rtcp(unsigned n, BufferListPtr list) override {
-    NativeStream* s = find(n);
-    if (s == nullptr) return GST_FLOW_NOT_LINKED;
-    const auto now = SteadyClock::now();
-    const guint count = gst_buffer_list_length(list.get());
-    if (count == 0) return GST_FLOW_OK;
-    const GstClockTime dts = GST_BUFFER_DTS(gst_buffer_list_get(list.get(), 0));
-    set_base(now, dts);
-    const auto arrival = arrival_of(dts, now);
-    ensure_receiver(*s, arrival);
-    for (guint i = 0; i < count; ++i) {
-      GstBuffer* b = gst_buffer_list_get(list.get(), i);
-      GstMapInfo map;
-      if (!gst_buffer_map(b, &map, GST_MAP_READ)) continue;
-      s->receiver->handle_rtcp(std::span<const std::uint8_t>(map.data, map.size), arrival);
-      gst_buffer_unmap(b, &map);
-    }
-    const GstFlowReturn ret = output(*s);
-    after_batch(*s);
-    return ret;
+    return receive(n, std::move(list), false);
   }
 
   void push_event_all(GstEvent* event) override {
@@ -231,6 +191,38 @@ class NativeReceivePath final : public ReceivePath {
   NativeStream* find(unsigned n) {
     auto it = streams_.find(n);
     return it == streams_.end() ? nullptr : it->second.get();
+  }
+
+  // One batch of datagrams of a stream (all read at once: the first one's DTS is their arrival), then what
+  // the receiver has to output and send.
+  GstFlowReturn receive(unsigned n, BufferListPtr list, bool rtp) {
+    NativeStream* s = find(n);
+    if (s == nullptr) return GST_FLOW_NOT_LINKED;
+    const guint count = gst_buffer_list_length(list.get());
+    if (count == 0) return GST_FLOW_OK;
+    const auto now = SteadyClock::now();
+    const GstClockTime dts = GST_BUFFER_DTS(gst_buffer_list_get(list.get(), 0));
+    set_base(now, dts);
+    const auto arrival = arrival_of(dts, now);
+    ensure_receiver(*s, arrival);
+    for (guint i = 0; i < count; ++i) {
+      GstBuffer* b = gst_buffer_list_get(list.get(), i);
+      GstMapInfo map;
+      if (!gst_buffer_map(b, &map, GST_MAP_READ)) continue;
+      const std::span<const std::uint8_t> bytes(map.data, map.size);
+      if (rtp) {
+        // The handle gets its own reference; the list's keeps the buffer alive while it is mapped, even when
+        // the receiver releases the handle at once (a malformed or duplicate packet).
+        s->receiver->handle_rtp(bytes, arrival, gst_buffer_ref(b));
+      } else {
+        s->receiver->handle_rtcp(bytes, arrival);
+      }
+      gst_buffer_unmap(b, &map);
+    }
+    list.reset();  // the receiver's references are now the only ones: output buffers are writable
+    const GstFlowReturn ret = output(*s);
+    after_batch(*s);
+    return ret;
   }
 
   bool on_worker() const { return g_main_context_is_owner(context_) != FALSE; }
@@ -353,13 +345,12 @@ class NativeReceivePath final : public ReceivePath {
   // (decodebin, collectpads muxers) cannot stall the worker that reads them all. Decided at the first data,
   // when every stream of the session has been added.
   bool threaded() {
-    if (!threading_decided_) {
-      threading_decided_ = true;
+    if (!threaded_) {
       threaded_ = streams_.size() > 1;
       GST_DEBUG("%zu streams: %s", streams_.size(),
-                threaded_ ? "a streaming thread each" : "pushed by the worker");
+                *threaded_ ? "a streaming thread each" : "pushed by the worker");
     }
-    return threaded_;
+    return *threaded_;
   }
 
   StreamOutputThread& output_thread(NativeStream& s) {
@@ -625,8 +616,7 @@ class NativeReceivePath final : public ReceivePath {
   // Set once a push blocked the worker (downstream syncs to the clock in this thread): output is then held
   // until pts + latency, when a sink would render it anyway.
   bool pacing_ = false;
-  bool threading_decided_ = false;
-  bool threaded_ = false;
+  std::optional<bool> threaded_;  // decided at the first data, when every stream is added
   bool have_base_ = false;
   SteadyClock::time_point time_base_{};         // the receivers' time_base...
   GstClockTime base_rt_ = GST_CLOCK_TIME_NONE;  // ...is this running time (none without a clock)

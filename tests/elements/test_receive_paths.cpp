@@ -232,6 +232,15 @@ struct NativeHarness {
     while (g_main_context_iteration(context, FALSE)) {
     }
   }
+  // Stream 0: H.264 video (90 kHz, pt 96); stream 1: Opus audio (48 kHz, pt 97).
+  void add_video() {
+    CapsPtr caps = rtp_caps("video", 90000, "H264");
+    path->add_stream(0, caps.get());
+  }
+  void add_audio() {
+    CapsPtr caps = rtp_caps("audio", 48000, "OPUS", 97);
+    path->add_stream(1, caps.get());
+  }
 
   GMainContext* context = nullptr;
   std::unique_ptr<Collector> collectors[2];
@@ -316,9 +325,6 @@ GST_START_TEST(test_native_and_rtpbin_agree) {
       fail_unless(std::uint16_t(b[i].seq - b[i - 1].seq) == 1, "native output out of order at %zu", i);
     fail_unless(GST_CLOCK_TIME_IS_VALID(a[i].pts) && GST_CLOCK_TIME_IS_VALID(b[i].pts));
     worst = std::max(worst, std::abs(GST_CLOCK_DIFF(a[i].pts, b[i].pts)));
-    if (g_getenv("RTSP2_TEST_DUMP"))
-      g_printerr("%zu seq %u rtpbin %" GST_TIME_FORMAT " native %" GST_TIME_FORMAT "\n", i, a[i].seq,
-                 GST_TIME_ARGS(a[i].pts), GST_TIME_ARGS(b[i].pts));
   }
   fail_unless(worst <= GstClockTimeDiff(GST_MSECOND), "pts differ by up to %" GST_STIME_FORMAT,
               GST_STIME_ARGS(worst));
@@ -335,8 +341,7 @@ GST_END_TEST;
 // duration), then the packets after it, the first of them DISCONT.
 GST_START_TEST(test_native_lost_event) {
   NativeHarness h(50);
-  CapsPtr caps = rtp_caps("video", 90000, "H264");
-  h.path->add_stream(0, caps.get());
+  h.add_video();
   const GstClockTime t0 = 10 * GST_SECOND;
   for (std::uint16_t seq = 100; seq < 120; ++seq) {
     if (seq >= 105 && seq <= 107) continue;  // lost on the way
@@ -372,10 +377,8 @@ GST_END_TEST;
 // BYE from the sender: what it sent is output, then EOS on that stream only.
 GST_START_TEST(test_native_bye_is_eos) {
   NativeHarness h(200);
-  CapsPtr video = rtp_caps("video", 90000, "H264");
-  CapsPtr audio = rtp_caps("audio", 48000, "OPUS", 97);
-  h.path->add_stream(0, video.get());
-  h.path->add_stream(1, audio.get());
+  h.add_video();
+  h.add_audio();
   const GstClockTime t0 = GST_SECOND;
   for (std::uint16_t i = 0; i < 5; ++i) {
     h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), t0 + i * 33 * GST_MSECOND));
@@ -393,10 +396,8 @@ GST_END_TEST;
 // Sender reports put two streams in sync: audio that arrives 100 ms ahead of its video is delayed by 100 ms.
 GST_START_TEST(test_native_sync_from_sender_reports) {
   NativeHarness h(200);
-  CapsPtr video = rtp_caps("video", 90000, "H264");
-  CapsPtr audio = rtp_caps("audio", 48000, "OPUS", 97);
-  h.path->add_stream(0, video.get());
-  h.path->add_stream(1, audio.get());
+  h.add_video();
+  h.add_audio();
   // Capture instant c (seconds): video arrives at c + 0.2, audio at c + 0.1.
   auto at = [](double s) { return GstClockTime(std::llround(s * GST_SECOND)); };
   const std::uint64_t ntp_base = std::uint64_t(3900000000u) << 32;
@@ -424,10 +425,6 @@ GST_START_TEST(test_native_sync_from_sender_reports) {
   const auto a = h.collectors[1]->buffers();
   fail_unless_equals_int(int(v.size()), 20);
   fail_unless_equals_int(int(a.size()), 20);
-  if (g_getenv("RTSP2_TEST_DUMP"))
-    for (std::size_t i = 0; i < 20; ++i)
-      g_printerr("%zu v %" GST_TIME_FORMAT " a %" GST_TIME_FORMAT "\n", i, GST_TIME_ARGS(v[i].pts),
-                 GST_TIME_ARGS(a[i].pts));
   // Before the reports audio is 100 ms early; after them the same capture instant has the same pts.
   fail_unless(std::abs(GST_CLOCK_DIFF(v[0].pts, a[0].pts) + GstClockTimeDiff(100 * GST_MSECOND)) <
               GstClockTimeDiff(2 * GST_MSECOND));
@@ -456,8 +453,7 @@ GST_END_TEST;
 GST_START_TEST(test_native_downstream_flow) {
   {
     NativeHarness h(200, GST_FLOW_EOS);
-    CapsPtr caps = rtp_caps("video", 90000, "H264");
-    h.path->add_stream(0, caps.get());
+    h.add_video();
     for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
     fail_unless(h.collectors[0]->eos());
     fail_unless_equals_int(int(h.collectors[0]->buffers().size()), 2);  // probation: two at once, then EOS
@@ -465,8 +461,7 @@ GST_START_TEST(test_native_downstream_flow) {
   }
   {
     NativeHarness h(200, GST_FLOW_NOT_NEGOTIATED);
-    CapsPtr caps = rtp_caps("video", 90000, "H264");
-    h.path->add_stream(0, caps.get());
+    h.add_video();
     for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
     fail_unless_equals_int(h.flow_errors, 1);
   }
@@ -490,8 +485,7 @@ GST_START_TEST(test_native_paces_when_downstream_blocks) {
     if (!std::exchange(first_list, false)) return;
     std::this_thread::sleep_until(steady_of(GST_BUFFER_PTS(first) + kLatencyMs * GST_MSECOND));
   };
-  CapsPtr caps = rtp_caps("video", 90000, "H264");
-  h.path->add_stream(0, caps.get());
+  h.add_video();
   constexpr int kPackets = 40;
   for (int i = 0; i < kPackets; ++i) {
     // Packets come every 10 ms in real time (the network's pace, not a synchronisation).
@@ -519,8 +513,7 @@ GST_END_TEST;
 // A single stream is pushed by the thread that reads it (the worker): no thread of its own.
 GST_START_TEST(test_native_single_stream_pushes_on_the_worker) {
   NativeHarness h(200);
-  CapsPtr caps = rtp_caps("video", 90000, "H264");
-  h.path->add_stream(0, caps.get());
+  h.add_video();
   for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
   const auto out = h.collectors[0]->buffers();
   fail_unless_equals_int(int(out.size()), 4);
@@ -539,10 +532,8 @@ GST_START_TEST(test_native_streams_do_not_wait_for_each_other) {
   video.before_list = [&](GstBuffer*) {
     if (!audio.wait([&] { return !audio.buffers().empty(); })) gave_up = true;
   };
-  CapsPtr vcaps = rtp_caps("video", 90000, "H264");
-  CapsPtr acaps = rtp_caps("audio", 48000, "OPUS", 97);
-  h.path->add_stream(0, vcaps.get());
-  h.path->add_stream(1, acaps.get());
+  h.add_video();
+  h.add_audio();
   for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
   for (std::uint16_t i = 0; i < 4; ++i)
     h.path->push_rtp(1, datagram(rtp(i, i * 960u, 8, 97), GST_SECOND + i));
@@ -556,10 +547,8 @@ GST_END_TEST;
 // A flushing seek with a stream thread: what waited is dropped, and after it data flows again with its caps.
 GST_START_TEST(test_native_flush_with_stream_threads) {
   NativeHarness h(200);
-  CapsPtr vcaps = rtp_caps("video", 90000, "H264");
-  CapsPtr acaps = rtp_caps("audio", 48000, "OPUS", 97);
-  h.path->add_stream(0, vcaps.get());
-  h.path->add_stream(1, acaps.get());
+  h.add_video();
+  h.add_audio();
   Collector& v = *h.collectors[0];
   for (std::uint16_t i = 0; i < 4; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
   fail_unless(v.wait([&] { return v.buffers().size() == 4; }, h.context));
@@ -586,8 +575,7 @@ GST_END_TEST;
 // The native path answers the latency query as rtpjitterbuffer does.
 GST_START_TEST(test_native_latency_query) {
   NativeHarness h(350);
-  CapsPtr caps = rtp_caps("video", 90000, "H264");
-  h.path->add_stream(0, caps.get());
+  h.add_video();
   h.path->push_rtp(0, datagram(rtp(1, 0, 7), GST_SECOND));
   h.path->push_rtp(0, datagram(rtp(2, 3000, 7), GST_SECOND + 1));
   GstQuery* q = gst_query_new_latency();
