@@ -209,6 +209,27 @@ GST_START_TEST(test_closed_mid_stream_without_reconnect) {
 }
 GST_END_TEST;
 
+// Nothing downstream takes the data (the only pad left unlinked): the native engine stops with one stream
+// error naming the URL, as a source's loop does on not-linked. (With rtp-engine=rtpbin it is rtpbin's
+// jitterbuffer that sees the flow; not checked here.)
+GST_START_TEST(test_unlinked_output_is_an_error) {
+  const char* engine = g_getenv("RTSP2_RTP_ENGINE");
+  if (engine != nullptr && std::string(engine) == "rtpbin") return;
+  RtspTestServer server;
+  server.add_mount({"/test", h264_launch()});
+  fail_unless(server.start(0));
+  SrcProbe p("rtspsrc2", server.url("/test"), false, "video");
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait_error(kTimeoutMs), "no error");
+  GError* e = p.first_error();
+  fail_unless(e->domain == GST_STREAM_ERROR && e->code == GST_STREAM_ERROR_FAILED, "got %s", e->message);
+  const std::string msg = e->message;
+  fail_unless(msg.find(server.url("/test")) != std::string::npos, "URL not in '%s'", msg.c_str());
+  fail_if(p.wait([&] { return p.error_count() > 1; }, 300), "a second error");
+  fail_unless_equals_int(p.set_state(GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_content_base_elsewhere) {
   // Behind a NAT/proxy the server names a host and port nobody can reach: requests still go over the
   // connection the user asked for, with the control URLs the server gave.
@@ -246,6 +267,7 @@ static Suite* errors_suite() {
   tcase_add_test(tc, test_scripted_failures);
   tcase_add_test(tc, test_closed_mid_stream_without_reconnect);
   tcase_add_test(tc, test_content_base_elsewhere);
+  tcase_add_test(tc, test_unlinked_output_is_an_error);
   return s;
 }
 

@@ -63,10 +63,18 @@ GST_START_TEST(test_record) {
               r.error_debug.c_str(), r.timed_out);
   fail_unless(server.wait_media_eos(10000), "%s: the server's media never finished", c.name);
   fail_unless(r.video_sent > 0);
-  fail_unless_equals_int(server.video_frames(), r.video_sent);
+  // Over TCP every frame arrives. Over UDP the loopback may drop a datagram when the machine is loaded (the
+  // source publishes faster than real time): a frame or two may be missing, never more, never extra.
+  const bool over_udp = std::string(c.protocols) == "udp" || !c.server_tcp;
+  const int slack = over_udp ? 2 : 0;
+  auto arrived = [&](int got, int sent, const char* what) {
+    fail_unless(got <= sent && got >= sent - slack, "%s: %d of %d %s frames arrived", c.name, got, sent,
+                what);
+  };
+  arrived(server.video_frames(), r.video_sent, "video");
   if (c.audio) {
     fail_unless(r.audio_sent > 0);
-    fail_unless_equals_int(server.audio_frames(), r.audio_sent);
+    arrived(server.audio_frames(), r.audio_sent, "audio");
   }
   fail_unless_equals_int(server.requests("TEARDOWN"), 1);
   const auto transports = server.setup_transports();
