@@ -480,6 +480,7 @@ struct RtpReceiver::Impl {
   RtpReceiverConfig config;
   RtpClockMapper clock;
   Instant now_;
+  Instant last_arrival{};  // of the last RTP packet
   RtpReceiverStats stats;
   std::uint32_t local_ssrc = 0;
 
@@ -535,7 +536,10 @@ RtpVerdict RtpReceiver::handle_rtp(std::span<const std::uint8_t> packet, Instant
   } else {
     Held h;
     h.handle = handle;
-    h.arrival = now;
+    // Its own arrival, not the receiver's clock: a packet that waited in a socket while a timer moved the
+    // clock on (the element reads in batches) keeps the time it came; never before the previous packet's.
+    h.arrival = std::max(arrival, s.last_arrival);
+    s.last_arrival = h.arrival;
     h.ssrc = hdr.ssrc;
     h.timestamp = hdr.timestamp;
     h.seq = hdr.seq;

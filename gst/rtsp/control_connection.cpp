@@ -75,6 +75,11 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
   GPollableOutputStream* output = nullptr;
   AttachedSourcePtr read_source;
   AttachedSourcePtr write_source;
+  // Read moderation (set_read_interval): after a read that got bytes the stream is not polled until the rest
+  // ends; then whatever came meanwhile is read at once.
+  std::chrono::microseconds read_interval{0};
+  std::unique_ptr<Timer> rest_timer;
+  std::uint64_t reads = 0;
 
   std::vector<std::uint8_t> read_buffer;
   std::vector<std::uint8_t> out;  // bytes waiting to be written, from out_offset
@@ -110,6 +115,7 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
     if (cancellable) g_cancellable_cancel(cancellable.get());
     connect_timer.reset();
     read_source.reset();
+    rest_timer.reset();
     write_source.reset();
     input = nullptr;
     output = nullptr;
@@ -220,28 +226,37 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
     input = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(stream.get()));
     output = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(stream.get()));
     read_buffer.resize(kReadChunk);
+    watch_input();
+    auto self = shared_from_this();
+    if (callbacks.connected) callbacks.connected();
+    if (!closed) flush();
+  }
+
+  void watch_input() {
     GSource* src = g_pollable_input_stream_create_source(input, nullptr);
+    g_source_set_can_recurse(src, TRUE);  // no fd removal and re-adding (two eventfd writes) per dispatch
     g_source_set_callback(src, G_SOURCE_FUNC(+[](GObject*, gpointer d) -> gboolean {
                             return static_cast<Impl*>(d)->on_readable();
                           }),
                           this, nullptr);
     g_source_attach(src, context);
     read_source.reset(src);
-    auto self = shared_from_this();
-    if (callbacks.connected) callbacks.connected();
-    if (!closed) flush();
   }
 
   gboolean on_readable() {
     auto self = shared_from_this();
+    ++reads;
+    bool got = false, budget_spent = true;
     for (int i = 0; i < kReadBudget && !closed; ++i) {
       ErrorOut err;
       gssize n = g_pollable_input_stream_read_nonblocking(input, read_buffer.data(), read_buffer.size(),
                                                           nullptr, err.out());
       if (n > 0) {
+        got = true;
         if (callbacks.data) callbacks.data(std::span<const std::uint8_t>(read_buffer.data(), std::size_t(n)));
         continue;
       }
+      budget_spent = false;
       if (n == 0) {
         fail(ConnectionError::Closed, "connection closed by peer");
         break;
@@ -250,8 +265,24 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
       fail(ConnectionError::Io, err.message());
       break;
     }
-    // Returning CONTINUE after close() is fine: close() destroyed the source already.
+    if (closed) return G_SOURCE_REMOVE;  // close() destroyed the source already
+    if (read_interval.count() > 0 && got) {
+      // Rest: no polling until the timer reads again (at once when the budget ran out with bytes left).
+      if (!rest_timer) rest_timer = std::make_unique<Timer>(context, [this] { on_rest_over(); });
+      rest_timer->arm_in(budget_spent ? std::chrono::microseconds(0) : read_interval);
+      if (read_source) {
+        read_source.reset();
+        return G_SOURCE_REMOVE;
+      }
+      return G_SOURCE_CONTINUE;
+    }
+    if (!read_source) watch_input();  // after a rest that found nothing: poll again
     return G_SOURCE_CONTINUE;
+  }
+
+  void on_rest_over() {
+    if (closed || input == nullptr) return;
+    on_readable();
   }
 
   void flush() {
@@ -336,6 +367,19 @@ bool ControlConnection::send_interleaved(std::uint8_t channel, std::span<const s
 
 void ControlConnection::close() {
   impl_->close();
+}
+
+void ControlConnection::set_read_interval(std::chrono::microseconds interval) {
+  if (impl_->read_interval == interval) return;
+  impl_->read_interval = interval;
+  if (interval.count() == 0 && impl_->rest_timer && impl_->rest_timer->armed()) {
+    impl_->rest_timer->disarm();
+    if (impl_->connected && !impl_->read_source) impl_->watch_input();
+  }
+}
+
+std::uint64_t ControlConnection::reads() const {
+  return impl_->reads;
 }
 
 bool ControlConnection::is_connected() const {

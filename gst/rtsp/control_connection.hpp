@@ -83,6 +83,11 @@ class ControlConnection {
   bool send_interleaved(std::uint8_t channel, std::span<const std::uint8_t> payload);
   // Stops everything at once; no callback runs afterwards. Idempotent.
   void close();
+  // Read moderation for a connection that carries media (RTP interleaved): after a read that got bytes, the
+  // socket is not polled for `interval`; what came meanwhile is then read at once. 0 (the default): read as
+  // soon as bytes arrive, which is what a request/response exchange wants.
+  void set_read_interval(std::chrono::microseconds interval);
+  std::uint64_t reads() const;  // wake-ups that read the socket
 
   bool is_connected() const;
   std::size_t queued_bytes() const;

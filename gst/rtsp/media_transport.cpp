@@ -1,9 +1,15 @@
 #include "media_transport.hpp"
 
-#include <sys/socket.h>
+#include "worker.hpp"
 
+#include <sys/socket.h>
+#include <time.h>
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <vector>
 
 namespace rtsp2 {
@@ -26,6 +32,8 @@ constexpr int kBatch = 32;
 constexpr int kRoundsPerWake = 8;
 constexpr gsize kInitialPacketSize = 2048;
 constexpr gsize kMaxPacketSize = 65536;
+// Older timestamps mean the wall clock stepped between arrival and read: the age is not trusted then.
+constexpr std::int64_t kMaxAgeNs = 5'000'000'000;
 
 bool parse_u16(std::string_view s, std::uint16_t* out) {
   if (s.empty() || s.size() > 5) return false;
@@ -75,12 +83,20 @@ std::optional<PortPairRange> parse_port_range(std::string_view text) {
   return r;
 }
 
-// Reads one socket in batches into pooled buffers.
+// Reads one socket in batches into pooled buffers, with the kernel's receive timestamp of each datagram.
 struct UdpPair::Receiver {
   GSocket* socket = nullptr;
+  int fd = -1;
   MediaChannel channel = MediaChannel::Rtp;
   PacketsCallback on_packets;
   AttachedSourcePtr source;
+  gpointer fd_tag = nullptr;
+  bool fd_polled = true;
+  std::chrono::microseconds max_interval{0};
+  std::chrono::microseconds interval{0};
+  std::uint64_t pending_bytes = 0;  // read since the last rest began (a rest may take several wake-ups)
+  gint64 since = 0;                 // when it began (monotonic µs)
+  std::size_t receive_buffer = 0;   // SO_RCVBUF as the kernel granted it (it counts its own overhead too)
   GstObjectPtr<GstBufferPool> pool;
   gsize packet_size = kInitialPacketSize;
   // Acquired from the pool and mapped for writing, not yet filled. They stay mapped from one read to the
@@ -93,6 +109,7 @@ struct UdpPair::Receiver {
   UdpStats stats;
 
   ~Receiver() {
+    source.reset();
     release_spare();
     if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
   }
@@ -124,32 +141,124 @@ struct UdpPair::Receiver {
     return true;
   }
 
-  gboolean on_readable() {
+  void start(GMainContext* context) {
+    fd = g_socket_get_fd(socket);
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    int granted = 0;
+    socklen_t len = sizeof granted;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &len) == 0 && granted > 0)
+      receive_buffer = std::size_t(granted);
+    interval = max_interval / 16;  // slow start (the first rest is twice that): see adapt()
+    stats.interval = interval;
+    since = g_get_monotonic_time();
+    make_pool();
+    static GSourceFuncs funcs = [] {
+      GSourceFuncs f = kDeadlineSourceFuncs;
+      f.dispatch = &Receiver::dispatch;
+      return f;
+    }();
+    GSource* src = new_deadline_source(&funcs);
+    g_source_set_callback(src, nullptr, this, nullptr);
+    g_source_set_name(src, "rtsp2-udp-receive");
+    // GLib blocks a dispatching source by taking its fds out of the poll set and putting them back after, and
+    // each of those signals the context's eventfd: two writes and an extra poll per wake-up. The dispatch
+    // never iterates the context, so it may be "recursive" and skip that.
+    g_source_set_can_recurse(src, TRUE);
+    fd_tag = g_source_add_unix_fd(src, fd, G_IO_IN);
+    g_source_attach(src, context);
+    source.reset(src);
+  }
+
+  static gboolean dispatch(GSource* src, GSourceFunc, gpointer data) {
+    auto* self = static_cast<Receiver*>(data);
+    set_deadline(src, -1);
+    self->on_ready();
+    return G_SOURCE_CONTINUE;
+  }
+
+  // Woken by the socket or by the end of a rest: read what is there, then decide when to look again.
+  void on_ready() {
+    ++stats.reads;
+    const Drained d = drain();
+    pending_bytes += d.bytes;
+    if (d.budget_left_packets) {  // more than one wake-up's budget waits: come back after the other sources
+      set_deadline(source.get(), 0);
+      return;
+    }
+    const gint64 now = g_get_monotonic_time();
+    const bool rest = max_interval.count() > 0 && pending_bytes > 0 && adapt(pending_bytes, now - since);
+    pending_bytes = 0;
+    since = now;
+    if (rest) {
+      poll_fd(false);
+      set_deadline(source.get(), now + interval.count());
+    } else {
+      poll_fd(true);
+    }
+  }
+
+  void poll_fd(bool on) {
+    if (fd_polled == on) return;
+    g_source_modify_unix_fd(source.get(), fd_tag, on ? G_IO_IN : GIOCondition(0));
+    fd_polled = on;
+  }
+
+  // The next rest, from `bytes` read over `elapsed_us`: the rate must not fill more than a quarter of the
+  // receive buffer during a rest (counted twice: the kernel's per-packet overhead is about as much again for
+  // MTU-sized datagrams). It starts at an eighth of the configured interval and at most doubles per rest, so
+  // a fast stream never overflows the buffer while the rate is being learnt. False: no rest (read at once).
+  bool adapt(std::uint64_t bytes, gint64 elapsed_us) {
+    using std::chrono::microseconds;
+    microseconds next =
+        std::min(max_interval, std::max<microseconds>(interval * 2, std::chrono::milliseconds(1)));
+    if (receive_buffer > 0 && bytes > 0 && elapsed_us > 0) {
+      const double limit_us = double(receive_buffer) * double(elapsed_us) / (8.0 * double(bytes));
+      if (limit_us < double(next.count())) next = microseconds(std::int64_t(limit_us));
+    }
+    interval = next < std::chrono::milliseconds(1) ? microseconds(0) : next;
+    stats.interval = interval;
+    return interval.count() > 0;
+  }
+
+  struct Drained {
+    std::uint64_t bytes = 0;
+    bool budget_left_packets = false;
+  };
+
+  Drained drain() {
+    Drained d;
     bool grow = false;
     for (int round = 0; round < kRoundsPerWake; ++round) {
       if (!refill()) break;
-      std::array<GInputMessage, kBatch> msgs{};
-      std::array<GInputVector, kBatch> vecs{};
+      std::array<mmsghdr, kBatch> msgs{};
+      std::array<iovec, kBatch> vecs{};
+      std::array<Control, kBatch> controls;
       for (std::size_t i = 0; i < std::size_t(kBatch); ++i) {
-        vecs[i] = GInputVector{spare[i].map.data, spare[i].map.size};
-        msgs[i].vectors = &vecs[i];
-        msgs[i].num_vectors = 1;
+        vecs[i] = iovec{spare[i].map.data, spare[i].map.size};
+        msgs[i].msg_hdr.msg_iov = &vecs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = controls[i].bytes;
+        msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
       }
-      ErrorOut err;
-      gint n = g_socket_receive_messages(socket, msgs.data(), kBatch, 0, nullptr, err.out());
+      const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
       if (n < 0) {
-        if (!g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        const int e = errno;
+        if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR) {
           // ICMP errors and the like: one bad datagram must not stop the stream.
-          if (stats.errors++ == 0) GST_WARNING("UDP receive error: %s", err.message());
+          if (stats.errors++ == 0) GST_WARNING("UDP receive error: %s", g_strerror(e));
         }
         break;
       }
+      timespec now{};
+      clock_gettime(CLOCK_REALTIME, &now);
+      std::array<std::int64_t, kBatch> ages{};
       BufferListPtr list(gst_buffer_list_new_sized(guint(n)));
-      std::size_t kept = 0;
+      std::size_t kept = 0, out = 0;
       for (std::size_t i = 0; i < std::size_t(n); ++i) {
         auto& m = msgs[i];
         auto& sp = spare[i];
-        if ((m.flags & MSG_TRUNC) != 0 || m.bytes_received > packet_size) {
+        if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0 || m.msg_len > packet_size) {
           if (stats.truncated++ == 0)
             GST_WARNING("datagram larger than %zu bytes dropped", std::size_t(packet_size));
           grow = true;
@@ -157,21 +266,42 @@ struct UdpPair::Receiver {
           continue;
         }
         gst_buffer_unmap(sp.buffer.get(), &sp.map);
-        gst_buffer_set_size(sp.buffer.get(), gssize(m.bytes_received));
-        stats.bytes += m.bytes_received;
+        gst_buffer_set_size(sp.buffer.get(), gssize(m.msg_len));
+        stats.bytes += m.msg_len;
+        d.bytes += m.msg_len;
         ++stats.packets;
+        ages[out++] = age_of(m.msg_hdr, now);
         gst_buffer_list_add(list.get(), sp.buffer.release());
       }
       for (std::size_t i = std::size_t(n); i < spare.size(); ++i) spare[kept++] = std::move(spare[i]);
       spare.resize(kept);
-      if (gst_buffer_list_length(list.get()) > 0 && on_packets) on_packets(channel, std::move(list));
+      if (out > 0 && on_packets)
+        on_packets(channel, std::move(list), std::span<const std::int64_t>(ages.data(), out));
       if (n < kBatch) break;
+      if (round + 1 == kRoundsPerWake) d.budget_left_packets = true;
     }
     if (grow && packet_size < kMaxPacketSize) {
       packet_size = std::min(kMaxPacketSize, packet_size * 4);
       make_pool();
     }
-    return G_SOURCE_CONTINUE;
+    return d;
+  }
+
+  struct Control {
+    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(timespec))];
+  };
+
+  // How long the datagram waited in the socket; 0 without a timestamp or when the wall clock stepped.
+  static std::int64_t age_of(const msghdr& h, const timespec& now) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      const std::int64_t age =
+          (std::int64_t(now.tv_sec) - ts.tv_sec) * 1'000'000'000 + (now.tv_nsec - ts.tv_nsec);
+      return age >= 0 && age < kMaxAgeNs ? age : 0;
+    }
+    return 0;
   }
 };
 
@@ -295,7 +425,7 @@ void UdpPair::send_nat_dummies() {
                    sizeof rtcp_dummy, nullptr, nullptr);
 }
 
-void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets) {
+void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets, ReceiveOptions options) {
   stop_receive();
   for (auto [slot, channel] :
        {std::pair{&rtp_receiver_, MediaChannel::Rtp}, std::pair{&rtcp_receiver_, MediaChannel::Rtcp}}) {
@@ -303,14 +433,8 @@ void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets) {
     r->socket = socket(channel);
     r->channel = channel;
     r->on_packets = on_packets;
-    r->make_pool();
-    GSource* src = g_socket_create_source(r->socket, G_IO_IN, nullptr);
-    g_source_set_callback(src, G_SOURCE_FUNC(+[](GSocket*, GIOCondition, gpointer d) -> gboolean {
-                            return static_cast<Receiver*>(d)->on_readable();
-                          }),
-                          r.get(), nullptr);
-    g_source_attach(src, context);
-    r->source.reset(src);
+    if (channel == MediaChannel::Rtp) r->max_interval = options.read_interval;
+    r->start(context);
     *slot = std::move(r);
   }
 }

@@ -3,17 +3,27 @@
 //   UdpPair::bind_unicast(port-range or ephemeral)  → rtp_port() even, rtcp_port() = rtp_port() + 1
 //   UdpPair::bind_multicast(group, ports, iface)     → joined on the interface
 //   set_peer(server address, server_port pair)       → send_rtcp() / send_nat_dummies() go there
-//   start_receive(context, on_packets)               → batches read with g_socket_receive_messages into
-//                                                      buffers from a pool, handed over as one GstBufferList
+//   start_receive(context, on_packets, options)      → batches read with recvmmsg into buffers from a pool,
+//                                                      handed over as one GstBufferList with each packet's
+//                                                      age (kernel receive timestamp, SO_TIMESTAMPNS)
+//
+// Read moderation (ReceiveOptions::read_interval): after a read that found packets, the RTP socket is not
+// polled again for that long; what arrives meanwhile is read as one batch. One thread wake-up then serves a
+// whole video frame or more instead of one datagram, and the kernel timestamps keep the arrival times exact.
+// The rest starts at an eighth of the interval and at most doubles per rest, and it is kept short enough that
+// the measured rate fills at most a quarter of the socket's receive buffer meanwhile (fast streams rest
+// less).
 //
 // Element-neutral (rtspsrc2 receives, rtspsink2 sends). Receiving and sending run on the thread of the
 // context given to start_receive(); send_*() may be called from any thread (GSocket sends are thread-safe).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,11 +53,22 @@ struct UdpStats {
   std::uint64_t bytes = 0;
   std::uint64_t truncated = 0;  // datagrams larger than the buffers (dropped; the buffers grow after one)
   std::uint64_t errors = 0;
+  std::uint64_t reads = 0;                // wake-ups that read the socket
+  std::chrono::microseconds interval{0};  // the read interval in force (moderation adapts it)
+};
+
+struct ReceiveOptions {
+  // 0: every datagram is read as soon as it arrives. Otherwise the longest time the RTP socket rests after
+  // a read that found packets (RTCP sockets are always read at once).
+  std::chrono::microseconds read_interval{0};
 };
 
 class UdpPair {
  public:
-  using PacketsCallback = std::function<void(MediaChannel, BufferListPtr)>;
+  // ages_ns[i]: how long before the read the list's i-th packet arrived (its kernel receive timestamp), so
+  // that the consumer's arrival stamp stays exact when packets waited in the socket; 0 when unknown.
+  using PacketsCallback =
+      std::function<void(MediaChannel, BufferListPtr, std::span<const std::int64_t> ages_ns)>;
 
   static std::unique_ptr<UdpPair> bind_unicast(const UdpBindOptions& options, std::string* error);
   static std::unique_ptr<UdpPair> bind_multicast(std::string_view group, std::uint16_t rtp_port,
@@ -69,8 +90,9 @@ class UdpPair {
   // its RTCP port, so that a NAT on the way opens the return path before the server starts sending.
   void send_nat_dummies();
 
-  // Starts reading both sockets on `context`. Buffers carry no timestamps: the consumer stamps them.
-  void start_receive(GMainContext* context, PacketsCallback on_packets);
+  // Starts reading both sockets on `context`. Buffers carry no timestamps: the consumer stamps them (with
+  // the ages it gets).
+  void start_receive(GMainContext* context, PacketsCallback on_packets, ReceiveOptions options = {});
   void stop_receive();
   UdpStats stats(MediaChannel c) const;
 

@@ -193,20 +193,19 @@ class NativeReceivePath final : public ReceivePath {
     return it == streams_.end() ? nullptr : it->second.get();
   }
 
-  // One batch of datagrams of a stream (all read at once: the first one's DTS is their arrival), then what
-  // the receiver has to output and send.
+  // One batch of datagrams of a stream (each one's DTS is its arrival: packets read together may have waited
+  // in the socket for different times), then what the receiver has to output and send.
   GstFlowReturn receive(unsigned n, BufferListPtr list, bool rtp) {
     NativeStream* s = find(n);
     if (s == nullptr) return GST_FLOW_NOT_LINKED;
     const guint count = gst_buffer_list_length(list.get());
     if (count == 0) return GST_FLOW_OK;
     const auto now = SteadyClock::now();
-    const GstClockTime dts = GST_BUFFER_DTS(gst_buffer_list_get(list.get(), 0));
-    set_base(now, dts);
-    const auto arrival = arrival_of(dts, now);
-    ensure_receiver(*s, arrival);
+    set_base(now, GST_BUFFER_DTS(gst_buffer_list_get(list.get(), 0)));
     for (guint i = 0; i < count; ++i) {
       GstBuffer* b = gst_buffer_list_get(list.get(), i);
+      const auto arrival = arrival_of(GST_BUFFER_DTS(b), now);
+      ensure_receiver(*s, arrival);
       GstMapInfo map;
       if (!gst_buffer_map(b, &map, GST_MAP_READ)) continue;
       const std::span<const std::uint8_t> bytes(map.data, map.size);

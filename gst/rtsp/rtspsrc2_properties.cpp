@@ -39,6 +39,7 @@ enum {
   PROP_STATS,
   PROP_DROP_ON_LATENCY,
   PROP_RTP_ENGINE,
+  PROP_READ_INTERVAL,
 };
 
 // rtspsrc registers "GstRTSPNatMethod" itself; a second type of that name would clash when both plugins load.
@@ -151,6 +152,15 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
                         "What receives RTP/RTCP and reorders, times and synchronises it: rtspsrc2's own path "
                         "(no thread per stream) or upstream rtpbin",
                         rtp_engine_get_type(), int(rtsp2::RtpEngine::Native), kRw));
+  g_object_class_install_property(
+      klass, PROP_READ_INTERVAL,
+      g_param_spec_int(
+          "read-interval", "Read interval in ms",
+          "While media packets keep arriving, wait this long after each read of a socket and read "
+          "what came meanwhile at once (arrival times stay exact): fewer wake-ups for up to this "
+          "much delay, taken from the latency budget (-1 = a tenth of latency, at most 50 ms; "
+          "0 = read every packet as it arrives)",
+          -1, 1000, -1, kRw));
 }
 
 void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -193,6 +203,9 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       break;
     case PROP_RTP_ENGINE:
       s.rtp_engine = rtsp2::RtpEngine(g_value_get_enum(value));
+      break;
+    case PROP_READ_INTERVAL:
+      s.read_interval_ms = g_value_get_int(value);
       break;
     default:
       if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value)) {
@@ -242,6 +255,9 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_RTP_ENGINE:
       g_value_set_enum(value, int(s.rtp_engine));
       break;
+    case PROP_READ_INTERVAL:
+      g_value_set_int(value, s.read_interval_ms);
+      break;
     default:
       if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value)) {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -271,7 +287,8 @@ GstStructure* gst_rtsp_src2_build_stats(GstRtspSrc2* self) {
         "application/x-rtspsrc2-stream-stats", "index", G_TYPE_UINT, st.index, "transport", G_TYPE_STRING,
         st.transport.empty() ? "none" : st.transport.c_str(), "packets", G_TYPE_UINT64, st.packets, "bytes",
         G_TYPE_UINT64, st.bytes, "reordered", G_TYPE_UINT64, st.reordered, "rtcp-packets", G_TYPE_UINT64,
-        st.rtcp_packets, "lost", G_TYPE_INT64, gint64(0), "jitter", G_TYPE_UINT, 0u, nullptr);
+        st.rtcp_packets, "batches", G_TYPE_UINT64, st.batches, "lost", G_TYPE_INT64, gint64(0), "jitter",
+        G_TYPE_UINT, 0u, nullptr);
     if (priv->receive) priv->receive->add_stats(st.index, one);
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);

@@ -246,6 +246,16 @@ void SrcController::drive() {
     handle_event(*e);
   }
   flush_interleaved();
+  // Media over the control connection are read in batches too, but only while playing: the answer to a
+  // TEARDOWN (the state leaves Playing when it is sent) is read as soon as it comes; answers to requests
+  // sent while playing (keep-alive, PAUSE, a seek's PLAY) wait at most one interval.
+  if (conn_ && session_) {
+    const bool interleaved = std::any_of(streams_.begin(), streams_.end(),
+                                         [](const auto& st) { return st->lower == Stream::Lower::Tcp; });
+    const bool playing = session_->state() == core::SessionState::Playing;
+    conn_->set_read_interval(interleaved && playing ? read_interval(settings_)
+                                                    : std::chrono::microseconds(0));
+  }
   if (session_ && generation == session_generation_) {
     if (auto t = session_->poll_timeout()) {
       session_timer_.arm_at(*t);

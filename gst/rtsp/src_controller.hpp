@@ -34,7 +34,8 @@ struct StreamStats {
   std::uint64_t bytes = 0;
   std::uint64_t reordered = 0;
   std::uint64_t rtcp_packets = 0;
-  std::string transport;  // "udp", "udp-mcast", "tcp"
+  std::uint64_t batches = 0;  // reads that brought RTP of this stream (read moderation makes them fewer)
+  std::string transport;      // "udp", "udp-mcast", "tcp"
   // for the reorder count
   bool seq_known = false;
   std::uint16_t max_seq = 0;
@@ -105,7 +106,10 @@ class SrcController {
   void send_parameter(bool get, std::string body, std::string content_type, PromisePtr promise);
   void send_rtcp(unsigned stream, BufferPtr buffer);
 
-  void deliver(Stream& s, MediaChannel channel, BufferListPtr list, bool from_udp);
+  void deliver(Stream& s, MediaChannel channel, BufferListPtr list, bool from_udp,
+               std::span<const std::int64_t> ages_ns = {});
+  // The read moderation of the media sockets: read-interval, or automatic from latency.
+  ReceiveOptions receive_options() const;
   void push(Stream& s, MediaChannel channel, BufferListPtr list);
   void on_watchdog();
   bool reconnect_allowed() const;

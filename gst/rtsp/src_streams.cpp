@@ -125,8 +125,8 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
   Stream& s = *streams_[r.stream];
   const core::TransportSpec& t = r.transport;
   s.ssrc = t.ssrc;
-  auto on_packets = [this, &s](MediaChannel ch, BufferListPtr list) {
-    deliver(s, ch, std::move(list), true);
+  auto on_packets = [this, &s](MediaChannel ch, BufferListPtr list, std::span<const std::int64_t> ages) {
+    deliver(s, ch, std::move(list), true, ages);
   };
   if (t.lower == core::LowerTransport::Tcp) {
     s.lower = Stream::Lower::Tcp;
@@ -149,7 +149,7 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
     }
     GObjectPtr<GInetAddress> addr(g_inet_address_new_from_string(group.c_str()));
     s.mcast->set_peer(addr.get(), ports->first, ports->last);
-    s.mcast->start_receive(context_, on_packets);
+    s.mcast->start_receive(context_, on_packets, receive_options());
     s.lower = Stream::Lower::Mcast;
     s.udp.reset();
   } else {
@@ -167,7 +167,7 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
         addr = ref_object(g_inet_socket_address_get_address(remote.get()));
     }
     if (addr && t.server_port) s.udp->set_peer(addr.get(), t.server_port->first, t.server_port->last);
-    s.udp->start_receive(context_, on_packets);
+    s.udp->start_receive(context_, on_packets, receive_options());
     if (settings_.nat_method == NatMethod::Dummy) s.udp->send_nat_dummies();
   }
   GST_DEBUG_OBJECT(host_.element(), "stream %u over %s", s.index, lower_name(s.lower));
@@ -270,6 +270,12 @@ GstBuffer* SrcController::frame_buffer(const std::uint8_t* data, std::size_t siz
   return b;
 }
 
+ReceiveOptions SrcController::receive_options() const {
+  ReceiveOptions o;
+  o.read_interval = read_interval(settings_);
+  return o;
+}
+
 void SrcController::flush_interleaved() {
   for (auto& s : streams_) {
     if (s->tcp_rtcp) deliver(*s, MediaChannel::Rtcp, std::move(s->tcp_rtcp), false);
@@ -277,7 +283,8 @@ void SrcController::flush_interleaved() {
   }
 }
 
-void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list, bool from_udp) {
+void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list, bool from_udp,
+                            std::span<const std::int64_t> ages_ns) {
   if (failed_) return;
   const GstClockTime arrival = host_.running_time();
   const guint n = gst_buffer_list_length(list.get());
@@ -291,7 +298,11 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
     }
     for (guint i = 0; i < n; ++i) {
       GstBuffer* b = gst_buffer_list_get_writable(list.get(), i);
-      GST_BUFFER_DTS(b) = arrival;
+      // A packet that waited in the socket (read moderation) arrived that much earlier.
+      const std::int64_t age = i < ages_ns.size() ? ages_ns[i] : 0;
+      GST_BUFFER_DTS(b) = GST_CLOCK_TIME_IS_VALID(arrival) && std::uint64_t(age) < arrival
+                              ? arrival - GstClockTime(age)
+                              : arrival;
       bytes += gst_buffer_get_size(b);
       if (count_order && channel == MediaChannel::Rtp && st != nullptr) {
         if (auto seq = rtp_seq(b)) {
@@ -307,6 +318,7 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
     }
     if (st != nullptr) {
       if (channel == MediaChannel::Rtp) {
+        st->batches++;
         st->packets += n;
         st->bytes += bytes;
         st->reordered += reordered;

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 namespace rtsp2 {
 
 namespace {
@@ -96,14 +98,56 @@ bool WorkerLoop::running() const {
 }
 
 namespace {
-GSourceFuncs timer_funcs = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+
+gboolean deadline_prepare(GSource* source, gint* timeout) {
+  const gint64 deadline =
+      __atomic_load_n(&reinterpret_cast<DeadlineSource*>(source)->deadline_us, __ATOMIC_ACQUIRE);
+  if (deadline < 0) {
+    *timeout = -1;
+    return FALSE;
+  }
+  const gint64 now = g_source_get_time(source);
+  if (now >= deadline) {
+    *timeout = 0;
+    return TRUE;
+  }
+  *timeout = gint(std::min<gint64>((deadline - now + 999) / 1000, G_MAXINT));
+  return FALSE;
+}
+
+gboolean deadline_check(GSource* source) {
+  const gint64 deadline =
+      __atomic_load_n(&reinterpret_cast<DeadlineSource*>(source)->deadline_us, __ATOMIC_ACQUIRE);
+  return deadline >= 0 && g_source_get_time(source) >= deadline ? TRUE : FALSE;
+}
+
+GSourceFuncs timer_funcs = {deadline_prepare, deadline_check, nullptr, nullptr, nullptr, nullptr};
+
+}  // namespace
+
+const GSourceFuncs kDeadlineSourceFuncs = {deadline_prepare, deadline_check, nullptr,
+                                           nullptr,          nullptr,        nullptr};
+
+GSource* new_deadline_source(GSourceFuncs* funcs) {
+  GSource* s = g_source_new(funcs, sizeof(DeadlineSource));
+  reinterpret_cast<DeadlineSource*>(s)->deadline_us = -1;
+  return s;
+}
+
+void set_deadline(GSource* source, gint64 deadline_us) {
+  auto* d = reinterpret_cast<DeadlineSource*>(source);
+  if (__atomic_exchange_n(&d->deadline_us, deadline_us, __ATOMIC_ACQ_REL) == deadline_us) return;
+  // The context's own thread computes its poll timeout afresh before the next poll; another thread must wake
+  // it.
+  GMainContext* context = g_source_get_context(source);
+  if (deadline_us >= 0 && context != nullptr && !g_main_context_is_owner(context))
+    g_main_context_wakeup(context);
 }
 
 Timer::Timer(GMainContext* context, std::function<void()> callback) : callback_(std::move(callback)) {
   timer_funcs.dispatch = &Timer::dispatch;
-  GSource* src = g_source_new(&timer_funcs, sizeof(GSource));
+  GSource* src = new_deadline_source(&timer_funcs);
   g_source_set_callback(src, nullptr, this, nullptr);
-  g_source_set_ready_time(src, -1);
   g_source_set_name(src, "rtsp2-timer");
   g_source_attach(src, context);
   source_.reset(src);
@@ -113,7 +157,7 @@ Timer::~Timer() = default;
 
 gboolean Timer::dispatch(GSource* source, GSourceFunc, gpointer data) {
   auto* self = static_cast<Timer*>(data);
-  g_source_set_ready_time(source, -1);
+  set_deadline(source, -1);
   self->armed_ = false;
   // The callback may re-arm or even destroy the timer's owner; touch nothing after it.
   auto cb = self->callback_;
@@ -124,13 +168,12 @@ gboolean Timer::dispatch(GSource* source, GSourceFunc, gpointer data) {
 void Timer::arm_at(SteadyClock::time_point deadline) {
   // Both clocks are CLOCK_MONOTONIC on Linux, but convert through "now" so that nothing depends on it.
   const auto delta = std::chrono::duration_cast<std::chrono::microseconds>(deadline - SteadyClock::now());
-  gint64 ready = g_get_monotonic_time() + std::max<gint64>(0, delta.count());
-  g_source_set_ready_time(source_.get(), ready);
+  set_deadline(source_.get(), g_get_monotonic_time() + std::max<gint64>(0, delta.count()));
   armed_ = true;
 }
 
 void Timer::disarm() {
-  g_source_set_ready_time(source_.get(), -1);
+  set_deadline(source_.get(), -1);
   armed_ = false;
 }
 

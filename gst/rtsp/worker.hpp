@@ -100,6 +100,19 @@ class Worker final : public WorkerLoop {
   std::deque<Command> queue_;
 };
 
+// A GSource that becomes ready at a deadline it reports from prepare(). Unlike g_source_set_ready_time(),
+// which signals the context's eventfd on every call (one write, one extra poll and one read per re-arm, even
+// on the context's own thread), setting the deadline from the context's thread costs nothing; from another
+// thread it wakes the context once. Millisecond resolution, as the context's poll.
+struct DeadlineSource {
+  GSource source;
+  gint64 deadline_us;  // g_get_monotonic_time() base; -1: none
+};
+// Funcs for such a source: copy them and set `dispatch`. Create with new_deadline_source().
+extern const GSourceFuncs kDeadlineSourceFuncs;
+GSource* new_deadline_source(GSourceFuncs* funcs);
+void set_deadline(GSource* source, gint64 deadline_us);
+
 // A one-shot timer on a context, re-armable. The callback runs on the context's thread; the Timer must be
 // destroyed on that thread too (or while the loop is not running).
 class Timer {

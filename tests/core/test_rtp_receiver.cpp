@@ -634,6 +634,28 @@ GST_START_TEST(test_pts_strictly_increasing_when_skew_steps_down) {
 }
 GST_END_TEST;
 
+// The element reads sockets in batches: a timer may move the receiver's clock past packets that are still
+// waiting in the socket. Read afterwards with their kernel arrival times, they keep those times: jitter stays
+// 0 and pts equal arrival, as if each had been read the moment it came.
+GST_START_TEST(test_batched_packets_keep_their_arrival_after_a_timer) {
+  Harness h;
+  for (int i = 0; i < 10; i++) h.feed(static_cast<std::uint16_t>(i), ts_of(i), i * 10.0);
+  // A timer at 145 ms; packets 10..14 arrived at 100..140 ms but are read only now.
+  h.advance(145);
+  for (int i = 10; i < 15; i++) h.feed(static_cast<std::uint16_t>(i), ts_of(i), i * 10.0);
+  fail_unless_equals_int(h.packets.size(), 15);
+  fail_unless_equals_int(h.receiver.stats().jitter, 0);
+  for (int i = 10; i < 15; i++) {
+    fail_unless(h.packets[std::size_t(i)].pts == at_ms(i * 10.0) - Instant{}, "packet %d pts %f ms", i,
+                ms_of(h.packets[std::size_t(i)].pts));
+  }
+  // Never before the previous packet: an arrival stamped earlier than its predecessor's counts as that one's.
+  h.feed(15, ts_of(15), 120);
+  fail_unless_equals_int(h.packets.size(), 16);
+  fail_unless(h.packets.back().pts > h.packets[14].pts);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_seq_tracker_counts) {
   // Cumulative loss is clamped to the signed 24-bit RR field, both ways.
   SeqTracker up;
@@ -690,6 +712,7 @@ static Suite* rtp_receiver_suite() {
   tcase_add_test(tc, test_window_full);
   tcase_add_test(tc, test_drain_reset_and_destruction);
   tcase_add_test(tc, test_jitter_hand_computed);
+  tcase_add_test(tc, test_batched_packets_keep_their_arrival_after_a_timer);
   tcase_add_test(tc, test_clock_skew);
   tcase_add_test(tc, test_pts_strictly_increasing_when_skew_steps_down);
   tcase_add_test(tc, test_seq_tracker_counts);

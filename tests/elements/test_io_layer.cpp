@@ -4,6 +4,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
+#include <latch>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "control_connection.hpp"
 #include "gst_ptr.hpp"
 #include "media_transport.hpp"
+#include "rtspsrc2_settings.hpp"
 #include "worker.hpp"
 
 #include "../common/check.hpp"
@@ -209,6 +212,44 @@ GST_START_TEST(test_timer_fires_rearms_and_disarms) {
 }
 GST_END_TEST;
 
+// A deadline set from another thread while the context sleeps in poll must wake it (its own thread re-reads
+// deadlines before each poll without being woken, another thread's change would wait for the next wake-up).
+std::latch* g_in_poll = nullptr;
+std::atomic<bool> g_poll_seen{false};
+gint signalling_poll(GPollFD* fds, guint n, gint timeout) {
+  if (!g_poll_seen.exchange(true)) g_in_poll->count_down();
+  return g_poll(fds, n, timeout);
+}
+
+GST_START_TEST(test_timer_armed_from_another_thread_wakes_the_context) {
+  TestContext ctx;
+  std::latch in_poll(1);
+  g_in_poll = &in_poll;
+  g_poll_seen = false;
+  g_main_context_set_poll_func(ctx.get(), signalling_poll);
+  std::atomic<bool> fired{false};
+  SteadyClock::time_point armed, at;
+  Timer t(ctx.get(), [&] {
+    fired = true;
+    at = SteadyClock::now();
+  });
+  // Backstop: without the wake-up the poll would sleep until this one (and the test would fail below).
+  bool backstop_fired = false;
+  Timer backstop(ctx.get(), [&] { backstop_fired = true; });
+  backstop.arm_in(20s);
+  std::thread other([&] {
+    in_poll.wait();  // the test thread is in its poll, waiting for the backstop
+    armed = SteadyClock::now();
+    t.arm_in(1ms);
+  });
+  while (!fired && !backstop_fired) g_main_context_iteration(ctx.get(), TRUE);
+  other.join();
+  g_main_context_set_poll_func(ctx.get(), g_poll);
+  fail_unless(fired);
+  fail_unless(at - armed < 10s);
+}
+GST_END_TEST;
+
 // ---------------------------------------------------------------- control connection
 
 GST_START_TEST(test_connection_exchanges_bytes_and_frames) {
@@ -237,6 +278,59 @@ GST_START_TEST(test_connection_exchanges_bytes_and_frames) {
   fail_unless(rec.failure->error == ConnectionError::Closed);
   peer.thread.join();
   fail_unless(peer_got == std::string("hello$\x07\x00\x03\x01\x02\x03", 12));
+}
+GST_END_TEST;
+
+// Read moderation on the control connection (media interleaved on it): after a read that got bytes, the
+// socket rests for the interval; two later sends come in one read, no earlier than the interval after the
+// first.
+GST_START_TEST(test_connection_read_interval_rests_after_a_read) {
+  {
+    const std::chrono::microseconds interval = 300ms;
+    TestContext ctx;
+    TcpPeer peer;
+    std::promise<void> first_read;
+    std::promise<void> done;
+    peer.serve([&](GSocket* s) {
+      g_socket_send(s, "a", 1, nullptr, nullptr);
+      first_read.get_future().wait();
+      g_socket_send(s, "b", 1, nullptr, nullptr);
+      g_socket_send(s, "c", 1, nullptr, nullptr);
+      done.get_future().wait();
+    });
+    std::vector<std::pair<SteadyClock::time_point, std::string>> reads;
+    ControlConnection::Callbacks cb;
+    cb.connected = [] {};
+    cb.failed = [](const ConnectionFailure&) {};
+    cb.data = [&](std::span<const std::uint8_t> b) {
+      reads.emplace_back(SteadyClock::now(), std::string(reinterpret_cast<const char*>(b.data()), b.size()));
+    };
+    ControlConnection conn(ctx.get(), cb);
+    conn.set_read_interval(interval);
+    conn.connect(local_config(peer.port));
+    std::string all;
+    bool signalled = false;
+    const bool all_read = run_until(ctx.get(), [&] {
+      // Between iterations, so after the read that got "a" has returned: the peer sends the rest now.
+      if (!reads.empty() && !signalled) {
+        signalled = true;
+        first_read.set_value();
+      }
+      all.clear();
+      for (auto& r : reads) all += r.second;
+      return all == "abc";
+    });
+    if (!signalled) first_read.set_value();  // the peer must never wait forever
+    done.set_value();
+    conn.close();
+    fail_unless(all_read, "got \"%s\"", all.c_str());
+    fail_unless_equals_int(int(reads.size()), 2);
+    fail_unless_equals_string(reads[1].second.c_str(), "bc");
+    fail_unless(
+        reads[1].first - reads[0].first >= interval - 5ms, "second read %lld ms after the first",
+        (long long)std::chrono::duration_cast<std::chrono::milliseconds>(reads[1].first - reads[0].first)
+            .count());
+  }
 }
 GST_END_TEST;
 
@@ -505,7 +599,7 @@ GST_START_TEST(test_udp_receive_batches) {
   fail_unless(pair != nullptr);
   std::vector<std::string> rtp, rtcp;
   int lists = 0;
-  pair->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list) {
+  pair->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list, std::span<const std::int64_t>) {
     ++lists;
     for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i) {
       GstBuffer* b = gst_buffer_list_get(list.get(), i);
@@ -530,13 +624,121 @@ GST_START_TEST(test_udp_receive_batches) {
 }
 GST_END_TEST;
 
+// Read moderation: after a read that found packets the socket rests; what arrives meanwhile comes in one
+// list, no earlier than the rest after the first read, each packet with its age (how long it waited, from the
+// kernel's receive timestamp). The first rest is an eighth of the interval (slow start).
+GST_START_TEST(test_udp_read_interval_batches_with_arrival_ages) {
+  TestContext ctx;
+  std::string err;
+  auto pair = UdpPair::bind_unicast({}, &err);
+  fail_unless(pair != nullptr);
+  constexpr auto kInterval = 2400ms;
+  constexpr auto kFirstRest = kInterval / 8;
+  auto tx = sender_socket();
+  auto to = loopback(pair->rtp_port());
+  struct Read {
+    SteadyClock::time_point at;
+    std::vector<std::int64_t> ages;
+  };
+  std::vector<Read> reads;
+  SteadyClock::time_point sent_second;
+  pair->start_receive(
+      ctx.get(),
+      [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t> ages) {
+        fail_unless_equals_int(int(ages.size()), int(gst_buffer_list_length(list.get())));
+        reads.push_back({SteadyClock::now(), {ages.begin(), ages.end()}});
+        if (reads.size() == 1) {
+          // Sent right after the first read: they wait in the socket while it rests.
+          sent_second = SteadyClock::now();
+          for (int i = 0; i < 10; ++i) g_socket_send_to(tx.get(), to.get(), "later", 5, nullptr, nullptr);
+        }
+      },
+      ReceiveOptions{kInterval});
+  g_socket_send_to(tx.get(), to.get(), "first", 5, nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] {
+    std::size_t n = 0;
+    for (auto& r : reads) n += r.ages.size();
+    return n == 11;
+  }));
+  fail_unless_equals_int(int(reads.size()), 2);
+  fail_unless_equals_int(int(reads[1].ages.size()), 10);
+  const auto rested = reads[1].at - reads[0].at;
+  fail_unless(rested >= kFirstRest - 5ms, "second read %lld ms after the first",
+              (long long)std::chrono::duration_cast<std::chrono::milliseconds>(rested).count());
+  // Each waited from its send until the read: at least most of the rest, at most the time since sending.
+  const auto waited = std::chrono::duration_cast<std::chrono::nanoseconds>(reads[1].at - sent_second).count();
+  const auto least = std::chrono::duration_cast<std::chrono::nanoseconds>(kFirstRest).count() * 8 / 10;
+  for (std::int64_t age : reads[1].ages) {
+    fail_unless(age >= least && age <= waited + 5'000'000, "age %lld ns, waited %lld ns", (long long)age,
+                (long long)waited);
+  }
+}
+GST_END_TEST;
+
+// The rest grows towards the configured interval while the rate is low, and a burst that would take a good
+// part of the socket's receive buffer during a rest makes it shorter (or the kernel would drop datagrams).
+GST_START_TEST(test_udp_read_interval_adapts_to_the_receive_buffer) {
+  TestContext ctx;
+  std::string err;
+  UdpBindOptions options;
+  options.receive_buffer_size = 64 * 1024;
+  auto pair = UdpPair::bind_unicast(options, &err);
+  fail_unless(pair != nullptr);
+  constexpr auto kInterval = 100ms;
+  auto tx = sender_socket();
+  auto to = loopback(pair->rtp_port());
+  bool burst_sent = false;
+  std::size_t burst_received = 0;
+  const std::string big(1200, 'x');
+  pair->start_receive(
+      ctx.get(),
+      [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t>) {
+        if (burst_sent) burst_received += gst_buffer_list_length(list.get());
+        if (!burst_sent && pair->stats(MediaChannel::Rtp).interval == kInterval) {
+          // Resting the whole interval now: 36 kB arrive meanwhile (about 80 kB of the 128 kB buffer with
+          // the kernel's overhead), far more than the rate so far.
+          burst_sent = true;
+          for (int i = 0; i < 30; ++i)
+            g_socket_send_to(tx.get(), to.get(), big.data(), big.size(), nullptr, nullptr);
+        }
+      },
+      ReceiveOptions{kInterval});
+  // Small packets, one per read, until the rest has grown to the interval and the burst came.
+  fail_unless(run_until(ctx.get(), [&] {
+    if (burst_received >= 30) return true;
+    if (!burst_sent) g_socket_send_to(tx.get(), to.get(), "small", 5, nullptr, nullptr);
+    return false;
+  }));
+  const auto shortened = pair->stats(MediaChannel::Rtp).interval;
+  fail_unless(shortened < kInterval, "interval %lld us", (long long)shortened.count());
+}
+GST_END_TEST;
+
+// Automatic read interval: a tenth of latency, at most 50 ms, none for latency 0; a set value wins.
+GST_START_TEST(test_read_interval_from_latency) {
+  using std::chrono::milliseconds;
+  rtsp2::Settings s;
+  fail_unless(rtsp2::read_interval(s) == milliseconds(50));  // latency 2000
+  s.latency_ms = 200;
+  fail_unless(rtsp2::read_interval(s) == milliseconds(20));
+  s.latency_ms = 0;
+  fail_unless(rtsp2::read_interval(s).count() == 0);
+  s.latency_ms = 100000;
+  fail_unless(rtsp2::read_interval(s) == milliseconds(50));
+  s.read_interval_ms = 0;
+  fail_unless(rtsp2::read_interval(s).count() == 0);
+  s.read_interval_ms = 120;
+  fail_unless(rtsp2::read_interval(s) == milliseconds(120));
+}
+GST_END_TEST;
+
 GST_START_TEST(test_udp_receive_large_datagram) {
   TestContext ctx;
   std::string err;
   auto pair = UdpPair::bind_unicast({}, &err);
   fail_unless(pair != nullptr);
   std::vector<gsize> sizes;
-  pair->start_receive(ctx.get(), [&](MediaChannel, BufferListPtr list) {
+  pair->start_receive(ctx.get(), [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t>) {
     for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i)
       sizes.push_back(gst_buffer_get_size(gst_buffer_list_get(list.get(), i)));
   });
@@ -565,7 +767,7 @@ GST_START_TEST(test_udp_send_and_nat_dummies) {
   fail_unless(client->send(MediaChannel::Rtcp, rr.get()));
   TestContext ctx;
   std::vector<std::pair<MediaChannel, std::string>> got;
-  server->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list) {
+  server->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list, std::span<const std::int64_t>) {
     for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i) {
       GstBuffer* b = gst_buffer_list_get(list.get(), i);
       std::string s(gst_buffer_get_size(b), '\0');
@@ -604,8 +806,9 @@ GST_START_TEST(test_udp_multicast_loopback) {
   fail_unless_equals_int(pair->rtp_port(), port);
   TestContext ctx;
   int received = 0;
-  pair->start_receive(
-      ctx.get(), [&](MediaChannel, BufferListPtr l) { received += int(gst_buffer_list_length(l.get())); });
+  pair->start_receive(ctx.get(), [&](MediaChannel, BufferListPtr l, std::span<const std::int64_t>) {
+    received += int(gst_buffer_list_length(l.get()));
+  });
   auto tx = sender_socket();
   g_socket_set_multicast_loopback(tx.get(), TRUE);
   // Send through lo, where the receiver joined.
@@ -634,9 +837,11 @@ static Suite* io_layer_suite() {
   tcase_add_test(worker, test_worker_never_drops_under_contention);
   tcase_add_test(worker, test_worker_commands_run_on_worker_thread);
   tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
+  tcase_add_test(worker, test_timer_armed_from_another_thread_wakes_the_context);
   TCase* conn = tcase_create("control_connection");
   suite_add_tcase(s, conn);
   tcase_add_test(conn, test_connection_exchanges_bytes_and_frames);
+  tcase_add_test(conn, test_connection_read_interval_rests_after_a_read);
   tcase_add_test(conn, test_connection_refused);
   tcase_add_test(conn, test_connection_unknown_host);
   tcase_add_test(conn, test_connection_tls_handshake_timeout);
@@ -650,6 +855,9 @@ static Suite* io_layer_suite() {
   tcase_add_test(udp, test_udp_pair_port_range);
   tcase_add_test(udp, test_udp_receive_batches);
   tcase_add_test(udp, test_udp_receive_large_datagram);
+  tcase_add_test(udp, test_udp_read_interval_batches_with_arrival_ages);
+  tcase_add_test(udp, test_udp_read_interval_adapts_to_the_receive_buffer);
+  tcase_add_test(udp, test_read_interval_from_latency);
   tcase_add_test(udp, test_udp_send_and_nat_dummies);
   tcase_add_test(udp, test_udp_multicast_loopback);
   return s;

@@ -235,6 +235,12 @@ GST_START_TEST(test_new_property_defaults) {
       g_enum_get_value(G_PARAM_SPEC_ENUM(engine)->enum_class, G_PARAM_SPEC_ENUM(engine)->default_value);
   fail_unless_equals_string(def->value_nick, "native");
   fail_unless(g_enum_get_value_by_nick(G_PARAM_SPEC_ENUM(engine)->enum_class, "rtpbin") != nullptr);
+  // read-interval: -1 (automatic) by default, up to a second.
+  GParamSpec* ri = g_object_class_find_property(G_OBJECT_GET_CLASS(e), "read-interval");
+  fail_unless(ri != nullptr && G_IS_PARAM_SPEC_INT(ri));
+  fail_unless_equals_int(G_PARAM_SPEC_INT(ri)->default_value, -1);
+  fail_unless_equals_int(G_PARAM_SPEC_INT(ri)->minimum, -1);
+  fail_unless_equals_int(G_PARAM_SPEC_INT(ri)->maximum, 1000);
   gst_object_unref(e);
 }
 GST_END_TEST;

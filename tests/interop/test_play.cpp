@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -74,6 +75,45 @@ GST_START_TEST(test_h264_over_each_transport) {
     fail_unless(transports[0].find(c.setup_contains) != std::string::npos, "%s", transports[0].c_str());
     // No OPTIONS round trip before DESCRIBE.
     fail_unless_equals_int(server->requests("OPTIONS"), 0);
+  }
+}
+GST_END_TEST;
+
+std::uint64_t stream_stat(GstElement* src, unsigned index, const char* field) {
+  GstStructure* stats = nullptr;
+  g_object_get(src, "stats", &stats, nullptr);
+  guint64 out = 0;
+  const GValue* list = gst_structure_get_value(stats, "streams");
+  for (guint i = 0; list && i < gst_value_list_get_size(list); ++i) {
+    const GstStructure* st = gst_value_get_structure(gst_value_list_get_value(list, i));
+    guint idx = 0;
+    gst_structure_get_uint(st, "index", &idx);
+    if (idx == index) gst_structure_get_uint64(st, field, &out);
+  }
+  gst_structure_free(stats);
+  return out;
+}
+
+// read-interval: packets of a 30 fps live stream are read in batches at most about once per interval (a
+// read per frame or more without it), over UDP and over TCP, and still decode with increasing timestamps.
+GST_START_TEST(test_read_interval_batches_media) {
+  for (const char* protocols : {"udp", "tcp"}) {
+    auto server = serve({"/test", h264_launch()});
+    SrcProbe p("rtspsrc2", server->url("/test"));
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", protocols);
+    g_object_set(p.src(), "latency", 2000u, "read-interval", 250, nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    play_and_check(p, {"stream_0"}, 45);
+    const auto elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+            .count();
+    const std::uint64_t packets = stream_stat(p.src(), 0, "packets");
+    const std::uint64_t batches = stream_stat(p.src(), 0, "batches");
+    fail_unless(packets >= 45, "%s: %llu packets", protocols, (unsigned long long)packets);
+    // One read per rest while data keeps coming; twice that leaves room for idle gaps.
+    const std::uint64_t bound = std::uint64_t(2 * elapsed_ms / 250 + 4);
+    fail_unless(batches >= 1 && batches <= bound, "%s: %llu batches for %llu packets in %lld ms", protocols,
+                (unsigned long long)batches, (unsigned long long)packets, (long long)elapsed_ms);
   }
 }
 GST_END_TEST;
@@ -339,6 +379,7 @@ static Suite* play_suite() {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_h264_over_each_transport);
   tcase_add_test(tc, test_h264_aac);
+  tcase_add_test(tc, test_read_interval_batches_media);
   tcase_add_test(tc, test_caps_as_rtspsrc);
   tcase_add_test(tc, test_multicast);
   tcase_add_test(tc, test_461_moves_to_next_transport);
