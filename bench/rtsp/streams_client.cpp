@@ -15,6 +15,7 @@
 // Prints them as one line of key=value on stdout; progress and errors on stderr. Usage:
 //   rtsp2-streams-client --factory rtspsrc2 [--engine native|rtpbin] --url rtsp://127.0.0.1:P/cam{i}
 //                        --streams N [--protocols udp] [--latency 2000] [--warmup 2] [--seconds 10]
+//                        [--set read-interval=0 ...]
 // "{i}" in the URL becomes the stream's index (0..N-1).
 #include <gst/gst.h>
 #include <sys/resource.h>
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
   gchar* engine = nullptr;
   gchar* url = nullptr;
   gchar* protocols = nullptr;
+  gchar** sets = nullptr;
   int streams = 1, warmup = 2, seconds = 10, latency = 2000;
   GOptionEntry entries[] = {
       {"factory", 'f', 0, G_OPTION_ARG_STRING, &factory, "rtspsrc2 or rtspsrc", "F"},
@@ -165,6 +167,8 @@ int main(int argc, char** argv) {
       {"warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
        "Seconds between the last first buffer and the window (2)", "S"},
       {"seconds", 's', 0, G_OPTION_ARG_INT, &seconds, "Seconds measured (10)", "S"},
+      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Another property of the source, name=value (repeatable)",
+       "NAME=VALUE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext* ctx = g_option_context_new("- multi-stream RTSP receive benchmark client");
   g_option_context_add_main_entries(ctx, entries, nullptr);
@@ -198,6 +202,16 @@ int main(int argc, char** argv) {
     const std::string u = url_for(url, i);
     g_object_set(src, "location", u.c_str(), "latency", guint(latency), nullptr);
     if (protocols) gst_util_set_object_arg(G_OBJECT(src), "protocols", protocols);
+    for (gchar** p = sets; p != nullptr && *p != nullptr; ++p) {
+      const std::string kv(*p);
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos ||
+          g_object_class_find_property(G_OBJECT_GET_CLASS(src), kv.substr(0, eq).c_str()) == nullptr) {
+        std::fprintf(stderr, "%s: no property for --set %s\n", factory, kv.c_str());
+        return 1;
+      }
+      gst_util_set_object_arg(G_OBJECT(src), kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str());
+    }
     s->pipeline = gst_pipeline_new(nullptr);
     gst_bin_add(GST_BIN(s->pipeline), src);
     g_signal_connect(src, "pad-added", G_CALLBACK(on_pad), s.get());

@@ -91,21 +91,26 @@ if [ -z "$inspect" ]; then
   exit 1
 fi
 engines=$(echo "$inspect" | awk '/^  rtp-engine /{on=1; next} on && /^  [^ ]/{on=0} on && /\([0-9]+\): /{print $2}')
-clients=("rtspsrc|rtspsrc|")  # label|factory|rtp-engine (empty: property not set)
+clients=("rtspsrc|rtspsrc||")  # label|factory|rtp-engine (empty: property not set)|--set name=value ...
 notes=()
 if [ -z "$engines" ]; then
-  clients+=("rtspsrc2 rtpbin|rtspsrc2|")
+  clients+=("rtspsrc2 rtpbin|rtspsrc2||")
   notes+=("this rtspsrc2 has no \`rtp-engine\` property: \"rtspsrc2 rtpbin\" is its only receive path (rtpbin), \"rtspsrc2 native\" was skipped")
   say "rtspsrc2 has no rtp-engine property: measuring its rtpbin path, skipping native"
 else
   for e in rtpbin native; do
     if echo "$engines" | grep -qx "$e"; then
-      clients+=("rtspsrc2 $e|rtspsrc2|$e")
+      clients+=("rtspsrc2 $e|rtspsrc2|$e|")
     else
       notes+=("this rtspsrc2's \`rtp-engine\` has no value \`$e\`: \"rtspsrc2 $e\" was skipped")
       say "rtspsrc2 has no rtp-engine=$e: skipped"
     fi
   done
+fi
+# The native path without read moderation (every datagram read as it arrives), where the property exists: what
+# the moderation is worth, in the same run.
+if echo "$engines" | grep -qx native && echo "$inspect" | grep -q '^  read-interval '; then
+  clients+=("rtspsrc2 native, read-interval=0|rtspsrc2|native|read-interval=0")
 fi
 
 scenarios=()  # kind|path|protocol|streams
@@ -165,11 +170,12 @@ for sc in "${scenarios[@]}"; do
   IFS='|' read -r kind path proto n <<<"$sc"
   for _ in $(seq 1 "$rounds"); do  # clients alternate within a scenario: they share the machine's moods
     for cl in "${clients[@]}"; do
-      IFS='|' read -r label factory engine <<<"$cl"
+      IFS='|' read -r label factory engine sets <<<"$cl"
       i=$((i + 1))
       args=(--factory "$factory" --url "rtsp://127.0.0.1:$port$path" --streams "$n" --protocols "$proto"
         --latency "$latency" --warmup "$warmup" --seconds "$seconds")
       if [ -n "$engine" ]; then args+=(--engine "$engine"); fi
+      for kv in $sets; do args+=(--set "$kv"); done
       limit=$((20 + n / 2 + warmup + seconds + 30))
       timeout -k 5 "$limit" "$tools/rtsp2-streams-client" "${args[@]}" >"$work/client.out" 2>"$work/client.err" &
       client_pid=$!
@@ -244,7 +250,7 @@ main_max=$(awk -F'\t' -v s="$seconds" '$5 == "ok" { m = split($6, kv, " "); for 
   "$results")
 mkdir -p "$(dirname "$out")"
 {
-  echo "# Receive benchmark: rtspsrc, rtspsrc2 rtp-engine=rtpbin, rtspsrc2 rtp-engine=native"
+  echo "# Receive benchmark: rtspsrc, rtspsrc2 rtp-engine=rtpbin, rtspsrc2 rtp-engine=native (with and without read moderation)"
   echo
   echo "Written by \`bench/rtsp/streams_run.sh\` (a measurement, not a test; rerun it on your machine)."
   for note in "${notes[@]}"; do echo; echo "**Note:** $note."; done
@@ -328,7 +334,7 @@ mkdir -p "$(dirname "$out")"
 # CPU per packet against the number of camera streams, one line per client (and transport).
 if [ "$have_gnuplot" = 1 ]; then
   plot=()
-  colors=("#c0392b" "#2471a3" "#229954")
+  colors=("#c0392b" "#2471a3" "#229954" "#7d3c98")
   ci=0
   for l in "${labels[@]}"; do
     for p in $cam_protocols; do
@@ -341,7 +347,7 @@ if [ "$have_gnuplot" = 1 ]; then
       [ -s "$dat" ] || continue
       dt=1
       [ "$p" = tcp ] && dt=2
-      plot+=("'$dat' using 1:2 with linespoints lw 2 pt 7 dt $dt lc rgb '${colors[$((ci % 3))]}' title '$l, ${p^^}'")
+      plot+=("'$dat' using 1:2 with linespoints lw 2 pt 7 dt $dt lc rgb '${colors[$((ci % 4))]}' title '$l, ${p^^}'")
     done
     ci=$((ci + 1))
   done

@@ -158,7 +158,7 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
           "read-interval", "Read interval in ms",
           "While media packets keep arriving, wait this long after each read of a socket and read "
           "what came meanwhile at once (arrival times stay exact): fewer wake-ups for up to this "
-          "much delay, taken from the latency budget (-1 = a tenth of latency, at most 50 ms; "
+          "much delay, taken from the latency budget (-1 = a tenth of latency, at most 100 ms; "
           "0 = read every packet as it arrives)",
           -1, 1000, -1, kRw));
 }

@@ -32,11 +32,11 @@ struct Settings : ConnectionSettings {
 };
 
 // How long a media socket rests after a read that found packets (see media_transport.hpp): what the user
-// set, or automatically a tenth of the latency budget, at most 50 ms (30 fps video then costs about one
+// set, or automatically a tenth of the latency budget, at most 100 ms (30 fps video then costs about one
 // wake-up per frame or less instead of one per datagram), and 0 (every datagram at once) for latency 0.
 inline std::chrono::microseconds read_interval(const Settings& s) {
   if (s.read_interval_ms >= 0) return std::chrono::milliseconds(s.read_interval_ms);
-  return std::chrono::microseconds(std::min<std::int64_t>(50'000, std::int64_t(s.latency_ms) * 100));
+  return std::chrono::microseconds(std::min<std::int64_t>(100'000, std::int64_t(s.latency_ms) * 100));
 }
 
 }  // namespace rtsp2

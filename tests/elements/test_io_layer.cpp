@@ -714,17 +714,17 @@ GST_START_TEST(test_udp_read_interval_adapts_to_the_receive_buffer) {
 }
 GST_END_TEST;
 
-// Automatic read interval: a tenth of latency, at most 50 ms, none for latency 0; a set value wins.
+// Automatic read interval: a tenth of latency, at most 100 ms, none for latency 0; a set value wins.
 GST_START_TEST(test_read_interval_from_latency) {
   using std::chrono::milliseconds;
   rtsp2::Settings s;
-  fail_unless(rtsp2::read_interval(s) == milliseconds(50));  // latency 2000
+  fail_unless(rtsp2::read_interval(s) == milliseconds(100));  // latency 2000
   s.latency_ms = 200;
   fail_unless(rtsp2::read_interval(s) == milliseconds(20));
   s.latency_ms = 0;
   fail_unless(rtsp2::read_interval(s).count() == 0);
   s.latency_ms = 100000;
-  fail_unless(rtsp2::read_interval(s) == milliseconds(50));
+  fail_unless(rtsp2::read_interval(s) == milliseconds(100));
   s.read_interval_ms = 0;
   fail_unless(rtsp2::read_interval(s).count() == 0);
   s.read_interval_ms = 120;
