@@ -20,7 +20,7 @@
 #include "receive_path.hpp"
 #include "rtp_receiver.hpp"
 #include "rtp_ring.hpp"
-#include "stream_output_thread.hpp"
+#include "stream_output.hpp"
 #include "worker.hpp"
 
 namespace rtsp2 {
@@ -34,7 +34,7 @@ namespace out = core::rtp_out;
 
 // A/V offsets smaller than this are never lowered (see update_sync).
 constexpr std::int64_t kSyncStepDown = 100'000'000;
-// Buffers that may wait for a stream's streaming thread (a downstream that holds the stream) before new ones
+// Buffers that may wait in a stream's output (a downstream that holds the stream) before new ones
 // are dropped: about 20 s of a 4 Mbit/s camera, 2 MiB of 2 KiB buffers... bounded whatever downstream does.
 constexpr std::size_t kMaxQueuedOutput = 8192;
 
@@ -59,9 +59,9 @@ struct NativeStream {
     SteadyClock::time_point due{};
   };
   core::Ring<Paced> paced;
-  // With several streams: this stream's own streaming thread (see stream_output_thread.hpp).
-  std::unique_ptr<StreamOutputThread> thread;
-  std::uint64_t dropped_output = 0;  // snapshot of thread->dropped_buffers(), under stats_mutex_
+  // With several streams: this stream's output, pushed by the process's output threads (stream_output.hpp).
+  std::unique_ptr<StreamOutput> output;
+  std::uint64_t dropped_output = 0;  // snapshot of output->dropped_buffers(), under stats_mutex_
   core::RtpReceiverStats stats;      // snapshot for readers outside the worker, under stats_mutex_
 };
 
@@ -181,7 +181,7 @@ class NativeReceivePath final : public ReceivePath {
     }
     for (auto& [n, s] : streams) {
       if (s->pad) gst_pad_set_active(s->pad.get(), FALSE);  // flushing: a push in progress returns
-      s->thread.reset();                                    // joins
+      s->output.reset();                                    // waits for a push in progress
       s->receiver.reset();                                  // releases what it still holds
       drop_paced(*s);
     }
@@ -306,7 +306,7 @@ class NativeReceivePath final : public ReceivePath {
     if (!s.announced) {
       s.announced = true;
       // The caps of the first packet are on the pad before it is announced (the element copies them to its
-      // ghost pad), also when they still wait in the stream's thread.
+      // ghost pad), also when they still wait in the stream's output.
       GstEvent* caps = caps_event(s, s.caps_pt);
       gst_pad_store_sticky_event(s.pad.get(), caps);
       gst_event_unref(caps);
@@ -314,15 +314,15 @@ class NativeReceivePath final : public ReceivePath {
     }
     if (threaded()) {
       // What downstream answered since the last batch (EOS, errors) takes effect now.
-      if (const GstFlowReturn f = output_thread(s).last_flow(); f != GST_FLOW_OK) {
-        s.thread->reset_flow();
+      if (const GstFlowReturn f = output_of(s).last_flow(); f != GST_FLOW_OK) {
+        s.output->reset_flow();
         check_flow(s, f);
       }
       if (s.eos || s.flow_error) {
         list.reset();
         return GST_FLOW_OK;
       }
-      if (!s.thread->push_list(list.release())) s.discont = true;  // dropped: the next buffer says so
+      if (!s.output->push_list(list.release())) s.discont = true;  // dropped: the next buffer says so
       return GST_FLOW_OK;
     }
     const auto before = SteadyClock::now();
@@ -340,29 +340,28 @@ class NativeReceivePath final : public ReceivePath {
     return check_flow(s, ret);
   }
 
-  // Several streams: each gets its own streaming thread, so that downstream holding one stream for another
-  // (decodebin, collectpads muxers) cannot stall the worker that reads them all. Decided at the first data,
-  // when every stream of the session has been added.
+  // Several streams: each is pushed by the process's output threads (a blocked push never holds another
+  // stream), so that downstream holding one stream for another (decodebin, collectpads muxers) cannot stall
+  // the worker that reads them all. Decided at the first data, when every stream of the session has been
+  // added.
   bool threaded() {
     if (!threaded_) {
       threaded_ = streams_.size() > 1;
       GST_DEBUG("%zu streams: %s", streams_.size(),
-                *threaded_ ? "a streaming thread each" : "pushed by the worker");
+                *threaded_ ? "pushed by the output threads" : "pushed by the worker");
     }
     return *threaded_;
   }
 
-  StreamOutputThread& output_thread(NativeStream& s) {
-    if (!s.thread)
-      s.thread = std::make_unique<StreamOutputThread>(s.pad.get(), "rtspsrc2-out" + std::to_string(s.index),
-                                                      kMaxQueuedOutput);
-    return *s.thread;
+  StreamOutput& output_of(NativeStream& s) {
+    if (!s.output) s.output = std::make_unique<StreamOutput>(s.pad.get(), kMaxQueuedOutput);
+    return *s.output;
   }
 
   // An event pushed in order with the stream's data (through its thread when it has one).
   void push_event_in_order(NativeStream& s, GstEvent* event) {
     if (threaded()) {
-      output_thread(s).push_event(event);
+      output_of(s).push_event(event);
     } else {
       gst_pad_push_event(s.pad.get(), event);
     }
@@ -490,7 +489,7 @@ class NativeReceivePath final : public ReceivePath {
     {
       std::lock_guard lock(stats_mutex_);
       s.stats = s.receiver->stats();
-      if (s.thread) s.dropped_output = s.thread->dropped_buffers();
+      if (s.output) s.dropped_output = s.output->dropped_buffers();
     }
     rearm();
   }
@@ -534,15 +533,15 @@ class NativeReceivePath final : public ReceivePath {
   void handle_event(NativeStream& s, GstEvent* event) {
     switch (GST_EVENT_TYPE(event)) {
       case GST_EVENT_FLUSH_START:
-        if (s.thread) {
+        if (s.output) {
           // Not serialized: straight to the pad (it unblocks a push in progress), then forget what waits.
           gst_pad_push_event(s.pad.get(), gst_event_ref(event));
-          s.thread->clear();
+          s.output->clear();
           return;
         }
         break;
       case GST_EVENT_FLUSH_STOP:
-        if (s.thread) s.thread->reset_flow();
+        if (s.output) s.output->reset_flow();
         s.caps_pt = -1;  // a caps event may have been dropped with the queue: send it again
         drop_paced(s);
         if (s.receiver) s.receiver->reset();

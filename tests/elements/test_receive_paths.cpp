@@ -10,12 +10,14 @@
 #include <functional>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "check.hpp"  // last: check.h defines `fail`
+#include "output_pool.hpp"
 #include "receive_path.hpp"
 
 using namespace rtsp2;
@@ -544,6 +546,40 @@ GST_START_TEST(test_native_streams_do_not_wait_for_each_other) {
 }
 GST_END_TEST;
 
+// Output threads are the process's, not the streams': six elements with two streams each, fed one after the
+// other (each time once the pool has an idle thread again), are all pushed by the same one or two threads
+// (a thread per stream would be twelve). The deadlock test above shows a blocked push still gets company.
+GST_START_TEST(test_native_output_threads_are_shared) {
+  std::vector<std::unique_ptr<NativeHarness>> elements;
+  for (int e = 0; e < 6; ++e) {
+    elements.push_back(std::make_unique<NativeHarness>(200));
+    elements.back()->add_video();
+    elements.back()->add_audio();
+  }
+  const auto pool_idle = [] {
+    const auto until = std::chrono::steady_clock::now() + kWait;
+    while (OutputPool::instance().idle_threads() == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+  };
+  std::set<std::thread::id> pushers;
+  for (auto& h : elements) {
+    for (unsigned stream = 0; stream < 2; ++stream) {
+      Collector& c = *h->collectors[stream];
+      for (std::uint16_t i = 0; i < 3; ++i) {
+        if (OutputPool::instance().threads() > 0) pool_idle();
+        h->path->push_rtp(stream,
+                          datagram(rtp(i, i * 3000u, 7 + stream, stream == 0 ? 96 : 97), GST_SECOND + i));
+        // Probation holds the first packet; from the second on each one is pushed at once.
+        if (i > 0) fail_unless(c.wait([&] { return c.buffers().size() == std::size_t(i) + 1; }, h->context));
+      }
+      for (const Out& o : c.buffers()) pushers.insert(o.thread);
+    }
+  }
+  fail_if(pushers.count(std::this_thread::get_id()) != 0);
+  fail_unless(pushers.size() <= 2, "%zu pushing threads for 12 streams", pushers.size());
+}
+GST_END_TEST;
+
 // A flushing seek with a stream thread: what waited is dropped, and after it data flows again with its caps.
 GST_START_TEST(test_native_flush_with_stream_threads) {
   NativeHarness h(200);
@@ -604,6 +640,7 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_single_stream_pushes_on_the_worker);
   tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
   tcase_add_test(tc, test_native_flush_with_stream_threads);
+  tcase_add_test(tc, test_native_output_threads_are_shared);
   return s;
 }
 
