@@ -4,6 +4,7 @@
 #
 #   raw       one raw-video stream (/raw, rtpvrawpay 640x480@30, ~13,400 packets/s), over UDP and over TCP
 #   cameras   1, 10 and 40 H.264 streams (~4 Mbit/s, ~430 packets/s each) in one client process, UDP and TCP
+#   av        10 of those cameras with a G.711 audio stream each (two streams per element), UDP
 #
 # Each (scenario, client) is a fresh rtsp2-streams-client process (streams_client.cpp): CPU per received RTP
 # packet, peak threads, peak RSS and packets lost of that process. The server (streams_server.cpp, H.264
@@ -15,6 +16,7 @@
 #                                                   UDP only; writes build-bench/receive-quick.md (+ -cpu.png)
 # Environment (optional): BENCH_SECONDS (10; quick 3)  BENCH_WARMUP (2; quick 1)  BENCH_STREAMS ("1 10 40")
 #   BENCH_CAM_PROTOCOLS ("udp tcp")  BENCH_RAW_PROTOCOLS ("udp tcp")  BENCH_LATENCY (2000, ms, every client)
+#   BENCH_AV_STREAMS ("10"; "" for none)  BENCH_AV_PROTOCOLS ("udp")
 #   BENCH_OUT (docs/bench/receive.md; the plot is written next to it as <name>-cpu.png)
 #   BENCH_ROUNDS (1: each row is the run with the median µs/packet of that many, clients alternating)
 #   BENCH_SETUP=0 (do not run scripts/setup.sh)
@@ -37,6 +39,8 @@ else
   out=${BENCH_OUT:-docs/bench/receive.md}
 fi
 raw_protocols=${BENCH_RAW_PROTOCOLS:-"udp tcp"}
+av_protocols=${BENCH_AV_PROTOCOLS:-"udp"}
+av_counts=${BENCH_AV_STREAMS:-"10"}
 rounds=${BENCH_ROUNDS:-1}
 latency=${BENCH_LATENCY:-2000}
 png="${out%.md}-cpu.png"
@@ -119,6 +123,13 @@ max_streams=1
 for p in $cam_protocols; do
   for n in $counts; do
     scenarios+=("cameras|/cam{i}|$p|$n")
+    if [ "$n" -gt "$max_streams" ]; then max_streams=$n; fi
+  done
+done
+# Cameras with audio (two streams per element): what the threads of a multi-stream presentation cost.
+for p in $av_protocols; do
+  for n in $av_counts; do
+    scenarios+=("av|/av{i}|$p|$n")
     if [ "$n" -gt "$max_streams" ]; then max_streams=$n; fi
   done
 done
@@ -225,7 +236,8 @@ value() {  # kind proto streams label key -> the median run's value, or empty
     m = split($2, kv, " "); for (j = 1; j <= m; j++) { split(kv[j], a, "="); if (a[1] == key) print a[2] } }'
 }
 scenario_name() {  # kind proto streams
-  if [ "$1" = raw ]; then echo "raw video, ${2^^}"; else
+  if [ "$1" = raw ]; then echo "raw video, ${2^^}"; elif [ "$1" = av ]; then
+    echo "$3 A/V camera$([ "$3" != 1 ] && echo s) (H.264 + G.711), ${2^^}"; else
     echo "$3 camera$([ "$3" != 1 ] && echo s), ${2^^}"; fi
 }
 pivot() {  # key printf-format divisor

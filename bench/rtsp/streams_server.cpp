@@ -3,6 +3,7 @@
 //
 //   /raw          raw video (videotestsrc ! rtpvrawpay), ~13,400 packets/s at 640x480@30: the per-packet
 //                 cost of the receive path with little else in the way
+//   /av0..avN-1: the same with a G.711 audio stream (audiotestsrc ! mulawenc ! rtppcmupay, 50 packets/s)
 //   /cam0..camN-1 "cameras": H.264 encoded ONCE at start-up (x264enc, snow so that the rate control spends
 //                 the whole --bitrate), served from memory in a loop with running timestamps
 //
@@ -183,10 +184,16 @@ int main(int argc, char** argv) {
           "/1 ! rtpvrawpay name=pay0 pt=96" + mtu,
       false);
   for (int i = 0; i < o.cameras; i++) {
-    add(mounts, "/cam" + std::to_string(i),
+    const std::string video =
         "appsrc name=src is-live=true format=time ! identity sync=true ! rtph264pay name=pay0 pt=96 "
         "config-interval=-1" +
-            mtu,
+        mtu;
+    add(mounts, "/cam" + std::to_string(i), video, true);
+    // The same camera with G.711 audio as most cameras send it (8 kHz, 20 ms packets): two streams.
+    add(mounts, "/av" + std::to_string(i),
+        video +
+            " audiotestsrc is-live=true wave=sine samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 ! "
+            "mulawenc ! rtppcmupay name=pay1 pt=0",
         true);
   }
   g_object_unref(mounts);
