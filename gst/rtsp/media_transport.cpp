@@ -29,6 +29,8 @@ void init_debug() {
 
 // Packets read per g_socket_receive_messages call, and calls per wake-up before yielding to the context.
 constexpr int kBatch = 32;
+// RTCP comes a few packets a second: fewer buffers kept ready (each socket keeps its batch mapped).
+constexpr int kRtcpBatch = 4;
 constexpr int kRoundsPerWake = 8;
 constexpr gsize kInitialPacketSize = 2048;
 constexpr gsize kMaxPacketSize = 65536;
@@ -88,6 +90,7 @@ struct UdpPair::Receiver {
   GSocket* socket = nullptr;
   int fd = -1;
   MediaChannel channel = MediaChannel::Rtp;
+  int batch = kBatch;  // datagrams per recvmmsg, and buffers kept ready for it
   PacketsCallback on_packets;
   AttachedSourcePtr source;
   gpointer fd_tag = nullptr;
@@ -124,13 +127,13 @@ struct UdpPair::Receiver {
     if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
     pool.reset(gst_buffer_pool_new());
     GstStructure* config = gst_buffer_pool_get_config(pool.get());
-    gst_buffer_pool_config_set_params(config, nullptr, guint(packet_size), kBatch, 0);
+    gst_buffer_pool_config_set_params(config, nullptr, guint(packet_size), guint(batch), 0);
     gst_buffer_pool_set_config(pool.get(), config);
     gst_buffer_pool_set_active(pool.get(), TRUE);
   }
 
   bool refill() {
-    while (spare.size() < std::size_t(kBatch)) {
+    while (spare.size() < std::size_t(batch)) {
       GstBuffer* b = nullptr;
       if (gst_buffer_pool_acquire_buffer(pool.get(), &b, nullptr) != GST_FLOW_OK || b == nullptr)
         return false;
@@ -234,14 +237,14 @@ struct UdpPair::Receiver {
       std::array<mmsghdr, kBatch> msgs{};
       std::array<iovec, kBatch> vecs{};
       std::array<Control, kBatch> controls;
-      for (std::size_t i = 0; i < std::size_t(kBatch); ++i) {
+      for (std::size_t i = 0; i < std::size_t(batch); ++i) {
         vecs[i] = iovec{spare[i].map.data, spare[i].map.size};
         msgs[i].msg_hdr.msg_iov = &vecs[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_control = controls[i].bytes;
         msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
       }
-      const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+      const int n = recvmmsg(fd, msgs.data(), unsigned(batch), MSG_DONTWAIT, nullptr);
       if (n < 0) {
         const int e = errno;
         if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR) {
@@ -277,7 +280,7 @@ struct UdpPair::Receiver {
       spare.resize(kept);
       if (out > 0 && on_packets)
         on_packets(channel, std::move(list), std::span<const std::int64_t>(ages.data(), out));
-      if (n < kBatch) break;
+      if (n < batch) break;
       if (round + 1 == kRoundsPerWake) d.budget_left_packets = true;
     }
     if (grow && packet_size < kMaxPacketSize) {
@@ -434,6 +437,7 @@ void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets, R
     r->channel = channel;
     r->on_packets = on_packets;
     if (channel == MediaChannel::Rtp) r->max_interval = options.read_interval;
+    if (channel == MediaChannel::Rtcp) r->batch = kRtcpBatch;
     r->start(context);
     *slot = std::move(r);
   }

@@ -1,11 +1,13 @@
 // The threads that push the native receive path's output for presentations with several streams, shared by
-// every rtspsrc2 of the process and elastic: a stream with queued output is handed to an idle thread, and a
-// new thread is started when none is idle, so that a stream never waits behind another one whose push is
-// blocked downstream (decodebin holding one pad until every pad exists, a collectpads muxer holding video
-// until audio comes). Threads that stay idle for a while end. In steady state a handful of threads serve all
-// streams of all elements (rtspsrc: one per stream and more), while every blocked push still has its own.
+// every rtspsrc2 of the process and elastic: a stream with queued output goes to a free thread, and when none
+// is free a new one starts, at once while there are fewer than kEagerThreads, otherwise once the job has
+// waited kSpawnDelay (a monitor thread watches): by then the push ahead of it is blocked downstream
+// (decodebin holding one pad until every pad exists, a collectpads muxer holding video until audio comes, a
+// sink waiting for the clock), and a stream must never wait behind another one's blocked push. Threads idle
+// for kIdleEnd end. So a handful of threads serve all streams of all elements while pushes return promptly,
+// and every blocked push still leaves the others a thread.
 //
-//   StreamOutput::push_*  ──schedule(job)──▶ ready FIFO ──▶ idle thread (or a new one): job->run_queued()
+//   StreamOutput::push_*  ──schedule(job)──▶ ready FIFO ──▶ free thread (or a new one): job->run_queued()
 #pragma once
 
 #include <chrono>
@@ -40,7 +42,7 @@ class OutputPool {
   void unschedule(Job* job, F&& then) {
     std::lock_guard lock(mutex_);
     for (auto it = ready_.begin(); it != ready_.end(); ++it) {
-      if (*it == job) {
+      if (it->job == job) {
         ready_.erase(it);
         break;
       }
@@ -48,18 +50,29 @@ class OutputPool {
     then();
   }
   std::size_t threads() const;       // started and not yet ended
-  std::size_t idle_threads() const;  // waiting for a job
+  std::size_t idle_threads() const;  // not running a job
 
  private:
   OutputPool() = default;
   void thread_main();
 
+  struct Entry {
+    Job* job;
+    std::chrono::steady_clock::time_point queued;
+  };
+  void spawn();  // with mutex_ held
+  void monitor_main();
+
+  static constexpr std::size_t kEagerThreads = 4;
+  static constexpr std::chrono::milliseconds kSpawnDelay{5};
   static constexpr std::chrono::seconds kIdleEnd{5};
   mutable std::mutex mutex_;
-  std::condition_variable cond_;
-  std::deque<Job*> ready_;
+  std::condition_variable cond_;          // pool threads wait here for jobs
+  std::condition_variable monitor_cond_;  // the monitor waits here for jobs without a free thread
+  std::deque<Entry> ready_;
   std::size_t threads_ = 0;
-  std::size_t idle_ = 0;
+  std::size_t available_ = 0;  // threads not running a job (waiting, or started and not yet waiting)
+  bool monitor_started_ = false;
 };
 
 }  // namespace rtsp2

@@ -580,6 +580,60 @@ GST_START_TEST(test_native_output_threads_are_shared) {
 }
 GST_END_TEST;
 
+// Beyond the first few threads the pool starts a new one only for a job that waited (a push ahead of it is
+// blocked): eight streams whose pushes all block downstream at once still each get a thread, and a ninth
+// stream is pushed while they wait.
+GST_START_TEST(test_native_output_pool_grows_past_blocked_pushes) {
+  std::vector<std::unique_ptr<NativeHarness>> elements;
+  for (int e = 0; e < 5; ++e) {
+    elements.push_back(std::make_unique<NativeHarness>(200));
+    elements.back()->add_video();
+    elements.back()->add_audio();
+  }
+  std::mutex m;
+  std::condition_variable cv;
+  int entered = 0;
+  bool release = false;
+  for (int e = 0; e < 4; ++e) {
+    for (auto& c : elements[std::size_t(e)]->collectors) {
+      c->before_list = [&](GstBuffer*) {
+        std::unique_lock lock(m);
+        ++entered;
+        cv.notify_all();
+        cv.wait_for(lock, kWait, [&] { return release; });
+      };
+    }
+  }
+  const auto feed = [](NativeHarness& h, unsigned stream) {
+    for (std::uint16_t i = 0; i < 2; ++i)
+      h.path->push_rtp(stream,
+                       datagram(rtp(i, i * 3000u, 7 + stream, stream == 0 ? 96 : 97), GST_SECOND + i));
+  };
+  for (int e = 0; e < 4; ++e) {
+    feed(*elements[std::size_t(e)], 0);
+    feed(*elements[std::size_t(e)], 1);
+  }
+  bool all_blocked = false;
+  {
+    std::unique_lock lock(m);
+    all_blocked = cv.wait_for(lock, kWait, [&] { return entered == 8; });
+  }
+  // A ninth stream, while eight pushes are blocked.
+  NativeHarness& last = *elements[4];
+  feed(last, 0);
+  Collector& c = *last.collectors[0];
+  const bool ninth = c.wait([&] { return c.buffers().size() == 2; }, last.context);
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  fail_unless(all_blocked, "only %d of 8 blocked pushes got a thread", entered);
+  fail_unless(ninth, "the ninth stream waited behind blocked pushes");
+  fail_unless(OutputPool::instance().threads() >= 9);
+}
+GST_END_TEST;
+
 // A flushing seek with a stream thread: what waited is dropped, and after it data flows again with its caps.
 GST_START_TEST(test_native_flush_with_stream_threads) {
   NativeHarness h(200);
@@ -641,6 +695,7 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
   tcase_add_test(tc, test_native_flush_with_stream_threads);
   tcase_add_test(tc, test_native_output_threads_are_shared);
+  tcase_add_test(tc, test_native_output_pool_grows_past_blocked_pushes);
   return s;
 }
 
