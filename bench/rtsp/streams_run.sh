@@ -365,7 +365,7 @@ if [ "$have_gnuplot" = 1 ]; then
   done
   if [ ${#plot[@]} -gt 0 ]; then
     {
-      echo "set terminal pngcairo size 900,560 font 'sans,11' noenhanced"
+      echo "set terminal pngcairo size 900,640 font 'sans,11' noenhanced"
       echo "set output '$png'"
       echo "set title 'Client CPU per received RTP packet, H.264 cameras (~430 packets/s each)'"
       echo "set xlabel 'camera streams in one client process'"
@@ -375,7 +375,7 @@ if [ "$have_gnuplot" = 1 ]; then
       echo "set xrange [0.8:$((max_streams * 5 / 4 + 1))]"
       echo "set yrange [0:*]"
       echo "set grid"
-      echo "set key outside right top"
+      echo "set key below maxcols 2"
       echo "plot $(IFS=,; echo "${plot[*]}")"
     } >"$work/plot.gp"
     gnuplot "$work/plot.gp"
