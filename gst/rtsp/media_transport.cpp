@@ -97,9 +97,11 @@ struct UdpPair::Receiver {
   bool fd_polled = true;
   std::chrono::microseconds max_interval{0};
   std::chrono::microseconds interval{0};
-  std::uint64_t pending_bytes = 0;  // read since the last rest began (a rest may take several wake-ups)
-  gint64 since = 0;                 // when it began (monotonic µs)
-  std::size_t receive_buffer = 0;   // SO_RCVBUF as the kernel granted it (it counts its own overhead too)
+  std::chrono::microseconds cap{0};  // what the rests may grow to (lowered after bursts and drops)
+  std::uint32_t drop_counter = 0;    // the kernel's SO_RXQ_OVFL count last seen
+  std::uint64_t pending_bytes = 0;   // read since the last rest began (a rest may take several wake-ups)
+  gint64 since = 0;                  // when it began (monotonic µs)
+  std::size_t receive_buffer = 0;    // SO_RCVBUF as the kernel granted it (it counts its own overhead too)
   GstObjectPtr<GstBufferPool> pool;
   gsize packet_size = kInitialPacketSize;
   // Acquired from the pool and mapped for writing, not yet filled. They stay mapped from one read to the
@@ -148,10 +150,13 @@ struct UdpPair::Receiver {
     fd = g_socket_get_fd(socket);
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    // The kernel's count of datagrams dropped for a full receive buffer, with each datagram read.
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
     int granted = 0;
     socklen_t len = sizeof granted;
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &len) == 0 && granted > 0)
       receive_buffer = std::size_t(granted);
+    cap = max_interval;
     interval = max_interval / 16;  // slow start (the first rest is twice that): see adapt()
     stats.interval = interval;
     since = g_get_monotonic_time();
@@ -190,7 +195,10 @@ struct UdpPair::Receiver {
       return;
     }
     const gint64 now = g_get_monotonic_time();
-    const bool rest = max_interval.count() > 0 && pending_bytes > 0 && adapt(pending_bytes, now - since);
+    const bool dropped = d.kernel_drops > 0;
+    stats.kernel_drops += d.kernel_drops;
+    const bool rest =
+        max_interval.count() > 0 && pending_bytes > 0 && adapt(pending_bytes, now - since, dropped);
     pending_bytes = 0;
     since = now;
     if (rest) {
@@ -210,11 +218,16 @@ struct UdpPair::Receiver {
   // The next rest, from `bytes` read over `elapsed_us`: the rate must not fill more than a quarter of the
   // receive buffer during a rest (counted twice: the kernel's per-packet overhead is about as much again for
   // MTU-sized datagrams). It starts at an eighth of the configured interval and at most doubles per rest, so
-  // a fast stream never overflows the buffer while the rate is being learnt. False: no rest (read at once).
-  bool adapt(std::uint64_t bytes, gint64 elapsed_us) {
+  // a fast stream never overflows the buffer while the rate is being learnt. Bursts (a key frame) are what
+  // an average rate misses: a rest that ended with half the buffer taken caps all later rests at half its
+  // length, and one during which the kernel dropped datagrams at a quarter, for the socket's life. False: no
+  // rest (read at once).
+  bool adapt(std::uint64_t bytes, gint64 elapsed_us, bool dropped) {
     using std::chrono::microseconds;
-    microseconds next =
-        std::min(max_interval, std::max<microseconds>(interval * 2, std::chrono::milliseconds(1)));
+    if (receive_buffer > 0 && bytes * 2 > receive_buffer / 2) cap = std::min(cap, interval / 2);
+    if (dropped) cap = std::min(cap, interval / 4);
+    if (cap < std::chrono::milliseconds(1)) cap = microseconds(0);
+    microseconds next = std::min(cap, std::max<microseconds>(interval * 2, std::chrono::milliseconds(1)));
     if (receive_buffer > 0 && bytes > 0 && elapsed_us > 0) {
       const double limit_us = double(receive_buffer) * double(elapsed_us) / (8.0 * double(bytes));
       if (limit_us < double(next.count())) next = microseconds(std::int64_t(limit_us));
@@ -226,6 +239,7 @@ struct UdpPair::Receiver {
 
   struct Drained {
     std::uint64_t bytes = 0;
+    std::uint64_t kernel_drops = 0;  // since the previous read
     bool budget_left_packets = false;
   };
 
@@ -273,7 +287,7 @@ struct UdpPair::Receiver {
         stats.bytes += m.msg_len;
         d.bytes += m.msg_len;
         ++stats.packets;
-        ages[out++] = age_of(m.msg_hdr, now);
+        ages[out++] = read_control(m.msg_hdr, now, &d.kernel_drops);
         gst_buffer_list_add(list.get(), sp.buffer.release());
       }
       for (std::size_t i = std::size_t(n); i < spare.size(); ++i) spare[kept++] = std::move(spare[i]);
@@ -291,20 +305,29 @@ struct UdpPair::Receiver {
   }
 
   struct Control {
-    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(timespec))];
+    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t))];
   };
 
-  // How long the datagram waited in the socket; 0 without a timestamp or when the wall clock stepped.
-  static std::int64_t age_of(const msghdr& h, const timespec& now) {
+  // Returns how long the datagram waited in the socket (0 without a timestamp, or when the wall clock
+  // stepped) and adds the datagrams the kernel dropped since the last one read to *drops.
+  std::int64_t read_control(const msghdr& h, const timespec& now, std::uint64_t* drops) {
+    std::int64_t age = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-      timespec ts{};
-      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      const std::int64_t age =
-          (std::int64_t(now.tv_sec) - ts.tv_sec) * 1'000'000'000 + (now.tv_nsec - ts.tv_nsec);
-      return age >= 0 && age < kMaxAgeNs ? age : 0;
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        const std::int64_t a =
+            (std::int64_t(now.tv_sec) - ts.tv_sec) * 1'000'000'000 + (now.tv_nsec - ts.tv_nsec);
+        age = a >= 0 && a < kMaxAgeNs ? a : 0;
+      } else if (c->cmsg_type == SO_RXQ_OVFL) {
+        std::uint32_t count = 0;
+        std::memcpy(&count, CMSG_DATA(c), sizeof count);
+        *drops += std::uint32_t(count - drop_counter);  // the kernel's counter wraps at 2^32
+        drop_counter = count;
+      }
     }
-    return 0;
+    return age;
   }
 };
 

@@ -12,7 +12,8 @@
 // whole video frame or more instead of one datagram, and the kernel timestamps keep the arrival times exact.
 // The rest starts at an eighth of the interval and at most doubles per rest, and it is kept short enough that
 // the measured rate fills at most a quarter of the socket's receive buffer meanwhile (fast streams rest
-// less).
+// less); after a rest that ended with half of it taken (a key frame's burst), or one during which the kernel
+// dropped datagrams (SO_RXQ_OVFL, counted in kernel_drops), rests stay shorter for the socket's life.
 //
 // Element-neutral (rtspsrc2 receives, rtspsink2 sends). Receiving and sending run on the thread of the
 // context given to start_receive(); send_*() may be called from any thread (GSocket sends are thread-safe).
@@ -54,6 +55,7 @@ struct UdpStats {
   std::uint64_t truncated = 0;  // datagrams larger than the buffers (dropped; the buffers grow after one)
   std::uint64_t errors = 0;
   std::uint64_t reads = 0;                // wake-ups that read the socket
+  std::uint64_t kernel_drops = 0;         // datagrams the kernel dropped for a full receive buffer
   std::chrono::microseconds interval{0};  // the read interval in force (moderation adapts it)
 };
 

@@ -2,6 +2,9 @@
 
 #include <pthread.h>
 
+#include <glib.h>
+
+#include <system_error>
 #include <thread>
 
 namespace rtsp2 {
@@ -23,23 +26,31 @@ void OutputPool::schedule(Job* job) {
   // comes back within microseconds (a push that did not block), so the monitor starts one only for a job
   // that waited kSpawnDelay: by then the push before it is blocked downstream, and this job must not wait
   // behind it.
-  if (threads_ < kEagerThreads) {
-    spawn();
-    return;
-  }
+  if (threads_ < kEagerThreads && spawn()) return;
   cond_.notify_one();
   if (!monitor_started_) {
-    monitor_started_ = true;
-    std::thread([this] { monitor_main(); }).detach();
+    try {
+      std::thread([this] { monitor_main(); }).detach();
+      monitor_started_ = true;
+    } catch (const std::system_error& e) {
+      g_warning("rtspsrc2: could not start the output monitor thread: %s", e.what());
+    }
   } else {
     monitor_cond_.notify_one();
   }
 }
 
-void OutputPool::spawn() {
+bool OutputPool::spawn() {
+  try {
+    std::thread([this] { thread_main(); }).detach();
+  } catch (const std::system_error& e) {
+    // Out of threads: the job waits for a busy thread (the monitor tries again later).
+    g_warning("rtspsrc2: could not start an output thread: %s", e.what());
+    return false;
+  }
   ++threads_;
   ++available_;  // counted free from the start, so that the same job does not start two threads
-  std::thread([this] { thread_main(); }).detach();
+  return true;
 }
 
 std::size_t OutputPool::threads() const {
@@ -75,9 +86,11 @@ void OutputPool::monitor_main() {
   std::unique_lock lock(mutex_);
   for (;;) {
     monitor_cond_.wait(lock, [this] { return ready_.size() > available_; });
-    const auto deadline = ready_.front().queued + kSpawnDelay;
+    // Free threads take jobs from the front: the first one no free thread will take decides.
+    const auto deadline = ready_[available_].queued + kSpawnDelay;
     monitor_cond_.wait_until(lock, deadline, [this] { return ready_.size() <= available_; });
-    if (ready_.size() > available_ && std::chrono::steady_clock::now() >= deadline) spawn();
+    if (ready_.size() > available_ && std::chrono::steady_clock::now() >= deadline && !spawn())
+      monitor_cond_.wait_for(lock, kSpawnRetry);
   }
 }
 

@@ -60,11 +60,12 @@ class OutputPool {
     Job* job;
     std::chrono::steady_clock::time_point queued;
   };
-  void spawn();  // with mutex_ held
+  bool spawn();  // with mutex_ held; false when the system refused a thread
   void monitor_main();
 
   static constexpr std::size_t kEagerThreads = 4;
   static constexpr std::chrono::milliseconds kSpawnDelay{5};
+  static constexpr std::chrono::milliseconds kSpawnRetry{100};
   static constexpr std::chrono::seconds kIdleEnd{5};
   mutable std::mutex mutex_;
   std::condition_variable cond_;          // pool threads wait here for jobs

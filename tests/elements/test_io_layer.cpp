@@ -714,6 +714,48 @@ GST_START_TEST(test_udp_read_interval_adapts_to_the_receive_buffer) {
 }
 GST_END_TEST;
 
+// Datagrams the kernel drops while the socket rests (a burst larger than the receive buffer) are counted
+// (SO_RXQ_OVFL), and the rests are capped at a quarter of the one that lost them, for good.
+GST_START_TEST(test_udp_read_interval_backs_off_after_kernel_drops) {
+  TestContext ctx;
+  std::string err;
+  UdpBindOptions options;
+  options.receive_buffer_size = 4096;  // the kernel doubles it: a few datagrams fit
+  auto pair = UdpPair::bind_unicast(options, &err);
+  fail_unless(pair != nullptr);
+  constexpr auto kInterval = 800ms;  // the first rest is 100 ms
+  auto tx = sender_socket();
+  auto to = loopback(pair->rtp_port());
+  int reads = 0;
+  const std::string big(1200, 'x');
+  pair->start_receive(
+      ctx.get(),
+      [&](MediaChannel, BufferListPtr, std::span<const std::int64_t>) {
+        if (++reads == 1) {
+          for (int i = 0; i < 200; ++i)
+            g_socket_send_to(tx.get(), to.get(), big.data(), big.size(), nullptr, nullptr);
+        }
+      },
+      ReceiveOptions{kInterval});
+  g_socket_send_to(tx.get(), to.get(), "first", 5, nullptr, nullptr);
+  // The kernel reports the count with the next datagram it queues after the drops.
+  fail_unless(run_until(ctx.get(), [&] {
+    if (reads > 0) g_socket_send_to(tx.get(), to.get(), "next", 4, nullptr, nullptr);
+    return pair->stats(MediaChannel::Rtp).kernel_drops > 0;
+  }));
+  // Small packets from now on, a read each: the rests never grow back past the cap.
+  for (int k = 0; k < 20; ++k) {
+    const int before = reads;
+    g_socket_send_to(tx.get(), to.get(), "small", 5, nullptr, nullptr);
+    fail_unless(run_until(ctx.get(), [&] { return reads > before; }));
+  }
+  const auto capped = pair->stats(MediaChannel::Rtp).interval;
+  const auto first_rest = kInterval / 8;
+  fail_unless(capped <= first_rest / 4, "interval %lld us after drops in a %lld us rest",
+              (long long)capped.count(), (long long)std::chrono::microseconds(first_rest).count());
+}
+GST_END_TEST;
+
 // Automatic read interval: a tenth of latency, at most 100 ms, none for latency 0; a set value wins.
 GST_START_TEST(test_read_interval_from_latency) {
   using std::chrono::milliseconds;
@@ -857,6 +899,7 @@ static Suite* io_layer_suite() {
   tcase_add_test(udp, test_udp_receive_large_datagram);
   tcase_add_test(udp, test_udp_read_interval_batches_with_arrival_ages);
   tcase_add_test(udp, test_udp_read_interval_adapts_to_the_receive_buffer);
+  tcase_add_test(udp, test_udp_read_interval_backs_off_after_kernel_drops);
   tcase_add_test(udp, test_read_interval_from_latency);
   tcase_add_test(udp, test_udp_send_and_nat_dummies);
   tcase_add_test(udp, test_udp_multicast_loopback);
