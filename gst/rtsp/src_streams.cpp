@@ -300,9 +300,11 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
       GstBuffer* b = gst_buffer_list_get_writable(list.get(), i);
       // A packet that waited in the socket (read moderation) arrived that much earlier.
       const std::int64_t age = i < ages_ns.size() ? ages_ns[i] : 0;
-      GST_BUFFER_DTS(b) = !GST_CLOCK_TIME_IS_VALID(arrival) ? arrival
-                          : std::uint64_t(age) < arrival    ? arrival - GstClockTime(age)
-                                                            : 0;
+      // (Not when it is older than the running time itself: just after a flushing seek the running time
+      // starts again, and what waited belongs to the time before it.)
+      GST_BUFFER_DTS(b) = GST_CLOCK_TIME_IS_VALID(arrival) && std::uint64_t(age) < arrival
+                              ? arrival - GstClockTime(age)
+                              : arrival;
       bytes += gst_buffer_get_size(b);
       if (count_order && channel == MediaChannel::Rtp && st != nullptr) {
         if (auto seq = rtp_seq(b)) {
