@@ -386,7 +386,7 @@ std::unique_ptr<UdpPair> UdpPair::bind_unicast(const UdpBindOptions& options, st
 
 std::unique_ptr<UdpPair> UdpPair::bind_multicast(std::string_view group, std::uint16_t rtp_port,
                                                  std::uint16_t rtcp_port, std::string_view iface,
-                                                 std::string* error) {
+                                                 int receive_buffer_size, std::string* error) {
   init_debug();
   GObjectPtr<GInetAddress> address(g_inet_address_new_from_string(std::string(group).c_str()));
   if (!address || !g_inet_address_get_is_multicast(address.get())) {
@@ -399,6 +399,8 @@ std::unique_ptr<UdpPair> UdpPair::bind_multicast(std::string_view group, std::ui
   for (auto [slot, port] : {std::pair{&pair->rtp_, rtp_port}, std::pair{&pair->rtcp_, rtcp_port}}) {
     auto s = new_udp_socket(family, error);
     if (!s) return nullptr;
+    if (receive_buffer_size > 0)
+      g_socket_set_option(s.get(), SOL_SOCKET, SO_RCVBUF, receive_buffer_size, nullptr);
     // Bound to the group address so that only that group's datagrams arrive; other receivers may share it.
     if (!bind_port(s.get(), address.get(), port, true, error)) return nullptr;
     ErrorOut err;

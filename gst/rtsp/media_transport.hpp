@@ -75,7 +75,7 @@ class UdpPair {
   static std::unique_ptr<UdpPair> bind_unicast(const UdpBindOptions& options, std::string* error);
   static std::unique_ptr<UdpPair> bind_multicast(std::string_view group, std::uint16_t rtp_port,
                                                  std::uint16_t rtcp_port, std::string_view iface,
-                                                 std::string* error);
+                                                 int receive_buffer_size, std::string* error);
   ~UdpPair();
   UdpPair(const UdpPair&) = delete;
   UdpPair& operator=(const UdpPair&) = delete;

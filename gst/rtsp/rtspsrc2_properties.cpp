@@ -40,6 +40,7 @@ enum {
   PROP_DROP_ON_LATENCY,
   PROP_RTP_ENGINE,
   PROP_READ_INTERVAL,
+  PROP_UDP_BUFFER_SIZE,
 };
 
 // rtspsrc registers "GstRTSPNatMethod" itself; a second type of that name would clash when both plugins load.
@@ -161,6 +162,11 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
           "much delay, taken from the latency budget (-1 = a tenth of latency, at most 100 ms; "
           "0 = read every packet as it arrives)",
           -1, 1000, -1, kRw));
+  g_object_class_install_property(
+      klass, PROP_UDP_BUFFER_SIZE,
+      g_param_spec_int("udp-buffer-size", "UDP Buffer Size",
+                       "Size of the kernel UDP receive buffer in bytes, 0=default", 0, G_MAXINT, 512 * 1024,
+                       kRw));
 }
 
 void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -206,6 +212,9 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       break;
     case PROP_READ_INTERVAL:
       s.read_interval_ms = g_value_get_int(value);
+      break;
+    case PROP_UDP_BUFFER_SIZE:
+      s.udp_buffer_size = g_value_get_int(value);
       break;
     default:
       if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value)) {
@@ -258,6 +267,9 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_READ_INTERVAL:
       g_value_set_int(value, s.read_interval_ms);
       break;
+    case PROP_UDP_BUFFER_SIZE:
+      g_value_set_int(value, s.udp_buffer_size);
+      break;
     default:
       if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value)) {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -287,8 +299,8 @@ GstStructure* gst_rtsp_src2_build_stats(GstRtspSrc2* self) {
         "application/x-rtspsrc2-stream-stats", "index", G_TYPE_UINT, st.index, "transport", G_TYPE_STRING,
         st.transport.empty() ? "none" : st.transport.c_str(), "packets", G_TYPE_UINT64, st.packets, "bytes",
         G_TYPE_UINT64, st.bytes, "reordered", G_TYPE_UINT64, st.reordered, "rtcp-packets", G_TYPE_UINT64,
-        st.rtcp_packets, "batches", G_TYPE_UINT64, st.batches, "lost", G_TYPE_INT64, gint64(0), "jitter",
-        G_TYPE_UINT, 0u, nullptr);
+        st.rtcp_packets, "batches", G_TYPE_UINT64, st.batches, "kernel-drops", G_TYPE_UINT64, st.kernel_drops,
+        "lost", G_TYPE_INT64, gint64(0), "jitter", G_TYPE_UINT, 0u, nullptr);
     if (priv->receive) priv->receive->add_stats(st.index, one);
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);

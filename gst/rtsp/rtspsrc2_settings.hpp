@@ -28,7 +28,8 @@ struct Settings : ConnectionSettings {
   std::string multicast_iface;
   std::uint64_t teardown_timeout_ns = 100'000'000;
   NatMethod nat_method = NatMethod::Dummy;
-  int read_interval_ms = -1;  // -1: automatic (read_interval())
+  int read_interval_ms = -1;         // -1: automatic (read_interval())
+  int udp_buffer_size = 512 * 1024;  // SO_RCVBUF of the media sockets (rtspsrc's default); 0: the system's
 };
 
 // How long a media socket rests after a read that found packets (see media_transport.hpp): what the user

@@ -34,8 +34,9 @@ struct StreamStats {
   std::uint64_t bytes = 0;
   std::uint64_t reordered = 0;
   std::uint64_t rtcp_packets = 0;
-  std::uint64_t batches = 0;  // reads that brought RTP of this stream (read moderation makes them fewer)
-  std::string transport;      // "udp", "udp-mcast", "tcp"
+  std::uint64_t batches = 0;       // reads that brought RTP of this stream (read moderation makes them fewer)
+  std::uint64_t kernel_drops = 0;  // RTP datagrams the kernel dropped for a full receive buffer (UDP)
+  std::string transport;           // "udp", "udp-mcast", "tcp"
   // for the reorder count
   bool seq_known = false;
   std::uint16_t max_seq = 0;

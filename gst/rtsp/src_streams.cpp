@@ -77,6 +77,7 @@ void SrcController::setup_streams() {
                       G_SOCKET_FAMILY_IPV6;
         }
         if (!settings_.port_range.empty()) opts.port_range = parse_port_range(settings_.port_range);
+        opts.receive_buffer_size = settings_.udp_buffer_size;
         std::string err;
         s->udp = UdpPair::bind_unicast(opts, &err);
         if (!s->udp)
@@ -140,7 +141,8 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
     const auto ports = t.port ? t.port : t.client_port;
     std::string err = "no group or port in the answer";
     if (!group.empty() && ports) {
-      s.mcast = UdpPair::bind_multicast(group, ports->first, ports->last, settings_.multicast_iface, &err);
+      s.mcast = UdpPair::bind_multicast(group, ports->first, ports->last, settings_.multicast_iface,
+                                        settings_.udp_buffer_size, &err);
     }
     if (!s.mcast) {
       fail(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
@@ -321,6 +323,8 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
     if (st != nullptr) {
       if (channel == MediaChannel::Rtp) {
         st->batches++;
+        if (const UdpPair* pair = s.udp ? s.udp.get() : s.mcast.get())
+          st->kernel_drops = pair->stats(MediaChannel::Rtp).kernel_drops;
         st->packets += n;
         st->bytes += bytes;
         st->reordered += reordered;

@@ -840,7 +840,7 @@ GST_START_TEST(test_udp_multicast_loopback) {
   fail_unless(probe != nullptr);
   const std::uint16_t port = probe->rtp_port();
   probe.reset();
-  auto pair = UdpPair::bind_multicast("239.255.42.99", port, std::uint16_t(port + 1), "lo", &err);
+  auto pair = UdpPair::bind_multicast("239.255.42.99", port, std::uint16_t(port + 1), "lo", 0, &err);
   if (!pair) {
     GST_INFO("multicast join on lo not possible here (%s): skipped", err.c_str());
     return;
@@ -867,7 +867,7 @@ GST_START_TEST(test_udp_multicast_loopback) {
   if (!run_until(
           ctx.get(), [&] { return received == 1; }, 1000ms))
     GST_INFO("multicast not looped back: skipped");
-  fail_if(UdpPair::bind_multicast("10.0.0.1", port, std::uint16_t(port + 1), "", &err) != nullptr);
+  fail_if(UdpPair::bind_multicast("10.0.0.1", port, std::uint16_t(port + 1), "", 0, &err) != nullptr);
 }
 GST_END_TEST;
 

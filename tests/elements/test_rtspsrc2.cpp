@@ -113,7 +113,8 @@ GST_START_TEST(test_properties_match_rtspsrc) {
                           "tls-interaction",
                           "teardown-timeout",
                           "nat-method",
-                          "drop-on-latency"};
+                          "drop-on-latency",
+                          "udp-buffer-size"};
   for (const char* name : shared) {
     GParamSpec* a = g_object_class_find_property(G_OBJECT_GET_CLASS(ours), name);
     GParamSpec* b = g_object_class_find_property(G_OBJECT_GET_CLASS(theirs), name);

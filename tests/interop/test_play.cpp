@@ -118,6 +118,21 @@ GST_START_TEST(test_read_interval_batches_media) {
 }
 GST_END_TEST;
 
+// udp-buffer-size reaches the media sockets: with a buffer of a few datagrams a raw video stream (bursts of
+// hundreds of packets) loses some in the kernel, and the stream stats count them (kernel-drops).
+GST_START_TEST(test_udp_buffer_size_and_kernel_drops) {
+  auto server = serve({"/raw", raw_video_launch(320, 240, 30)});
+  SrcProbe p("rtspsrc2", server->url("/raw"));
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp");
+  g_object_set(p.src(), "latency", 200u, "udp-buffer-size", 2048, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait([&] { return stream_stat(p.src(), 0, "kernel-drops") > 0; }, kTimeoutMs),
+              "no kernel drops with a 2 KiB buffer (%llu packets)",
+              (unsigned long long)stream_stat(p.src(), 0, "packets"));
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_h264_aac) {
   auto server = serve({"/av", h264_aac_launch()});
   SrcProbe p("rtspsrc2", server->url("/av"));
@@ -380,6 +395,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_h264_over_each_transport);
   tcase_add_test(tc, test_h264_aac);
   tcase_add_test(tc, test_read_interval_batches_media);
+  tcase_add_test(tc, test_udp_buffer_size_and_kernel_drops);
   tcase_add_test(tc, test_caps_as_rtspsrc);
   tcase_add_test(tc, test_multicast);
   tcase_add_test(tc, test_461_moves_to_next_transport);
