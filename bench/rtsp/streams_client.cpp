@@ -167,8 +167,8 @@ int main(int argc, char** argv) {
       {"warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
        "Seconds between the last first buffer and the window (2)", "S"},
       {"seconds", 's', 0, G_OPTION_ARG_INT, &seconds, "Seconds measured (10)", "S"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Another property of the source, name=value (repeatable)",
-       "NAME=VALUE"},
+      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+       "Another property of the source, name=value (repeatable)", "NAME=VALUE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext* ctx = g_option_context_new("- multi-stream RTSP receive benchmark client");
   g_option_context_add_main_entries(ctx, entries, nullptr);

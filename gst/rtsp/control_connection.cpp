@@ -79,7 +79,6 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
   // ends; then whatever came meanwhile is read at once.
   std::chrono::microseconds read_interval{0};
   std::unique_ptr<Timer> rest_timer;
-  std::uint64_t reads = 0;
 
   std::vector<std::uint8_t> read_buffer;
   std::vector<std::uint8_t> out;  // bytes waiting to be written, from out_offset
@@ -245,7 +244,6 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
 
   gboolean on_readable() {
     auto self = shared_from_this();
-    ++reads;
     bool got = false, budget_spent = true;
     for (int i = 0; i < kReadBudget && !closed; ++i) {
       ErrorOut err;
@@ -376,10 +374,6 @@ void ControlConnection::set_read_interval(std::chrono::microseconds interval) {
     impl_->rest_timer->disarm();
     if (impl_->connected && !impl_->read_source) impl_->watch_input();
   }
-}
-
-std::uint64_t ControlConnection::reads() const {
-  return impl_->reads;
 }
 
 bool ControlConnection::is_connected() const {

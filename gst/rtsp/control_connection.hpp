@@ -87,7 +87,6 @@ class ControlConnection {
   // socket is not polled for `interval`; what came meanwhile is then read at once. 0 (the default): read as
   // soon as bytes arrive, which is what a request/response exchange wants.
   void set_read_interval(std::chrono::microseconds interval);
-  std::uint64_t reads() const;  // wake-ups that read the socket
 
   bool is_connected() const;
   std::size_t queued_bytes() const;

@@ -187,7 +187,6 @@ struct UdpPair::Receiver {
 
   // Woken by the socket or by the end of a rest: read what is there, then decide when to look again.
   void on_ready() {
-    ++stats.reads;
     const Drained d = drain();
     pending_bytes += d.bytes;
     if (d.budget_left_packets) {  // more than one wake-up's budget waits: come back after the other sources

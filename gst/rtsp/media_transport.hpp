@@ -54,7 +54,6 @@ struct UdpStats {
   std::uint64_t bytes = 0;
   std::uint64_t truncated = 0;  // datagrams larger than the buffers (dropped; the buffers grow after one)
   std::uint64_t errors = 0;
-  std::uint64_t reads = 0;                // wake-ups that read the socket
   std::uint64_t kernel_drops = 0;         // datagrams the kernel dropped for a full receive buffer
   std::chrono::microseconds interval{0};  // the read interval in force (moderation adapts it)
 };

@@ -121,8 +121,6 @@ gboolean deadline_check(GSource* source) {
   return deadline >= 0 && g_source_get_time(source) >= deadline ? TRUE : FALSE;
 }
 
-GSourceFuncs timer_funcs = {deadline_prepare, deadline_check, nullptr, nullptr, nullptr, nullptr};
-
 }  // namespace
 
 const GSourceFuncs kDeadlineSourceFuncs = {deadline_prepare, deadline_check, nullptr,
@@ -145,7 +143,11 @@ void set_deadline(GSource* source, gint64 deadline_us) {
 }
 
 Timer::Timer(GMainContext* context, std::function<void()> callback) : callback_(std::move(callback)) {
-  timer_funcs.dispatch = &Timer::dispatch;
+  static GSourceFuncs timer_funcs = [] {
+    GSourceFuncs f = kDeadlineSourceFuncs;
+    f.dispatch = &Timer::dispatch;
+    return f;
+  }();
   GSource* src = new_deadline_source(&timer_funcs);
   g_source_set_callback(src, nullptr, this, nullptr);
   g_source_set_name(src, "rtsp2-timer");

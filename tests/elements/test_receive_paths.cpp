@@ -546,16 +546,22 @@ GST_START_TEST(test_native_streams_do_not_wait_for_each_other) {
 }
 GST_END_TEST;
 
-// Output threads are the process's, not the streams': six elements with two streams each, fed one after the
-// other (each time once the pool has an idle thread again), are all pushed by the same one or two threads
-// (a thread per stream would be twelve). The deadlock test above shows a blocked push still gets company.
-GST_START_TEST(test_native_output_threads_are_shared) {
+// `n` native paths with a video and an audio stream each (several elements of a process).
+std::vector<std::unique_ptr<NativeHarness>> av_elements(int n) {
   std::vector<std::unique_ptr<NativeHarness>> elements;
-  for (int e = 0; e < 6; ++e) {
+  for (int e = 0; e < n; ++e) {
     elements.push_back(std::make_unique<NativeHarness>(200));
     elements.back()->add_video();
     elements.back()->add_audio();
   }
+  return elements;
+}
+
+// Output threads are the process's, not the streams': six elements with two streams each, fed one after the
+// other (each time once the pool has an idle thread again), are all pushed by the same one or two threads
+// (a thread per stream would be twelve). The deadlock test above shows a blocked push still gets company.
+GST_START_TEST(test_native_output_threads_are_shared) {
+  auto elements = av_elements(6);
   const auto pool_idle = [] {
     const auto until = std::chrono::steady_clock::now() + kWait;
     while (OutputPool::instance().idle_threads() == 0 && std::chrono::steady_clock::now() < until)
@@ -584,12 +590,7 @@ GST_END_TEST;
 // blocked): eight streams whose pushes all block downstream at once still each get a thread, and a ninth
 // stream is pushed while they wait.
 GST_START_TEST(test_native_output_pool_grows_past_blocked_pushes) {
-  std::vector<std::unique_ptr<NativeHarness>> elements;
-  for (int e = 0; e < 5; ++e) {
-    elements.push_back(std::make_unique<NativeHarness>(200));
-    elements.back()->add_video();
-    elements.back()->add_audio();
-  }
+  auto elements = av_elements(5);
   std::mutex m;
   std::condition_variable cv;
   int entered = 0;
