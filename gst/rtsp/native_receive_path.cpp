@@ -340,17 +340,18 @@ class NativeReceivePath final : public ReceivePath {
     return check_flow(s, ret);
   }
 
-  // Several streams: each is pushed by the process's output threads (a blocked push never holds another
-  // stream), so that downstream holding one stream for another (decodebin, collectpads muxers) cannot stall
-  // the worker that reads them all. Decided at the first data, when every stream of the session has been
-  // added.
+  // Several streams, or a worker thread shared with other elements: each stream is pushed by the process's
+  // output threads (a blocked push never holds another stream or element), so that downstream holding one
+  // stream for another (decodebin, collectpads muxers), or a sink waiting for the clock, cannot stall the
+  // thread that reads them all. Once so, it stays so (the order of what is queued there must hold).
   bool threaded() {
-    if (!threaded_) {
-      threaded_ = streams_.size() > 1;
-      GST_DEBUG("%zu streams: %s", streams_.size(),
-                *threaded_ ? "pushed by the output threads" : "pushed by the worker");
+    if (threaded_) return true;
+    if (streams_.size() > 1 || (callbacks_.worker_shared && callbacks_.worker_shared())) {
+      threaded_ = true;
+      GST_DEBUG("%zu streams, %s worker thread: pushed by the output threads", streams_.size(),
+                streams_.size() > 1 ? "any" : "a shared");
     }
-    return *threaded_;
+    return threaded_;
   }
 
   StreamOutput& output_of(NativeStream& s) {
@@ -614,7 +615,7 @@ class NativeReceivePath final : public ReceivePath {
   // Set once a push blocked the worker (downstream syncs to the clock in this thread): output is then held
   // until pts + latency, when a sink would render it anyway.
   bool pacing_ = false;
-  std::optional<bool> threaded_;  // decided at the first data, when every stream is added
+  bool threaded_ = false;  // see threaded()
   bool have_base_ = false;
   SteadyClock::time_point time_base_{};         // the receivers' time_base...
   GstClockTime base_rt_ = GST_CLOCK_TIME_NONE;  // ...is this running time (none without a clock)

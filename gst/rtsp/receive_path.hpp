@@ -35,6 +35,9 @@ class ReceivePath {
     std::function<void(unsigned stream, BufferPtr rtcp)> rtcp_out;
     // Downstream refused data for good (not-linked, not-negotiated, error): native path only, worker thread.
     std::function<void(unsigned stream, GstFlowReturn ret)> flow_error;
+    // True while the worker thread also serves other elements (native path, worker thread): a push blocked
+    // downstream must then not hold it.
+    std::function<bool()> worker_shared;
   };
 
   virtual ~ReceivePath() = default;

@@ -4,8 +4,9 @@
 //   NULL→READY     nothing (no thread, no socket)
 //   READY→PAUSED   check the location, create the receive path, start the worker, queue Open; NO_PREROLL
 //   PAUSED→PLAYING queue Play               PLAYING→PAUSED  queue Pause; NO_PREROLL
-//   PAUSED→READY   queue Teardown and wait for it at most teardown-timeout, then Shutdown, join the worker,
-//                  remove the pads and the receive path
+//   PAUSED→READY   queue Teardown and wait for it at most teardown-timeout, then Shutdown, stop the worker
+//                  (it leaves its thread, which other rtspsrc2 may share), remove the pads and the receive
+//                  path
 #include "rtspsrc2.hpp"
 
 #include <gst/sdp/gstsdpmessage.h>
@@ -324,8 +325,8 @@ bool start(GstRtspSrc2* self) {
     priv->teardown_finished = false;
   }
   if (!priv->worker) {
-    priv->worker =
-        std::make_unique<Worker<Command>>("rtspsrc2", [self](Command& c) { run_command(self, c); });
+    priv->worker = std::make_unique<Worker<Command>>(
+        "rtspsrc2", [self](Command& c) { run_command(self, c); }, WorkerLoop::Thread::Shared);
   }
   ReceivePathConfig rc;
   rc.latency_ms = settings.latency_ms;
@@ -339,6 +340,8 @@ bool start(GstRtspSrc2* self) {
   cb.flow_error = [priv](unsigned n, GstFlowReturn ret) {
     if (priv->worker) priv->worker->push(cmd::FlowError{n, ret});
   };
+  // Only the worker thread asks, and the worker outlives the receive path.
+  cb.worker_shared = [priv] { return priv->worker->shares_thread(); };
   const bool native = settings.rtp_engine == RtpEngine::Native;
   {
     std::lock_guard lock(priv->receive_mutex);
@@ -367,7 +370,9 @@ void stop(GstRtspSrc2* self) {
     g_free(text);
     gst_structure_free(stats);
   }
-  if (priv->worker && priv->started) {
+  // On the worker's own (shared) thread, from another rtspsrc2's callback, the answer could not arrive while
+  // this thread waits: TEARDOWN is then only sent.
+  if (priv->worker && priv->started && !priv->worker->in_worker_thread()) {
     std::uint64_t timeout_ns = 0;
     {
       std::lock_guard lock(priv->settings_mutex);

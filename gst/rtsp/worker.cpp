@@ -1,7 +1,5 @@
 #include "worker.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 
 namespace rtsp2 {
@@ -14,8 +12,8 @@ GSourceFuncs wake_funcs = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}
 
 }  // namespace
 
-WorkerLoop::WorkerLoop(std::string name)
-    : name_(std::move(name)), context_(g_main_context_new()), loop_(g_main_loop_new(context_.get(), FALSE)) {
+WorkerLoop::WorkerLoop(std::string name, Thread thread)
+    : name_(std::move(name)), thread_kind_(thread), context_(g_main_context_new()) {
   wake_funcs.dispatch = &WorkerLoop::dispatch_wake;
   GSource* src = g_source_new(&wake_funcs, sizeof(GSource));
   g_source_set_callback(src, nullptr, this, nullptr);
@@ -27,21 +25,12 @@ WorkerLoop::WorkerLoop(std::string name)
 
 WorkerLoop::~WorkerLoop() {
   // Subclasses stop() in their own destructor, while run_pending() is still theirs to call.
-  if (thread_.joinable()) {
-    g_critical("WorkerLoop %s destroyed while running", name_.c_str());
-  }
+  if (member_) g_critical("WorkerLoop %s destroyed while running", name_.c_str());
 }
 
 gboolean WorkerLoop::dispatch_wake(GSource* source, GSourceFunc, gpointer data) {
-  auto* self = static_cast<WorkerLoop*>(data);
   g_source_set_ready_time(source, -1);
-  self->run_pending();
-  bool quit = false;
-  {
-    std::lock_guard lock(self->mutex_);
-    quit = self->stop_requested_;
-  }
-  if (quit) g_main_loop_quit(self->loop_.get());
+  static_cast<WorkerLoop*>(data)->run_pending();
   return G_SOURCE_CONTINUE;
 }
 
@@ -51,50 +40,40 @@ void WorkerLoop::wake() {
 
 void WorkerLoop::start() {
   std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stop_requested_ = false;
-  thread_ = std::thread([this] { thread_main(); });
-  thread_id_ = thread_.get_id();
-  // Commands queued while stopped run as soon as the loop turns.
+  if (member_) return;
+  member_ = WorkerThread::attach(this, context_.get(), name_, thread_kind_ == Thread::Shared);
+  thread_id_.store(WorkerThread::thread_id(*member_));
+  current_.store(member_.get());
+  // Commands queued while stopped run as soon as the thread turns to this context.
   g_source_set_ready_time(wake_source_.get(), 0);
 }
 
-void WorkerLoop::thread_main() {
-  {
-    // start() holds the lock until thread_id_ names this thread.
-    std::lock_guard lock(mutex_);
-  }
-  // Named after the element kind, so that top -H / gdb show whose thread it is (Linux allows 15 characters).
-  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
-  // GIO async operations started on this thread call back on this context.
-  g_main_context_push_thread_default(context_.get());
-  g_main_loop_run(loop_.get());
-  // Run what may have been queued between the last dispatch and the quit.
-  run_pending();
-  g_main_context_pop_thread_default(context_.get());
-}
-
 void WorkerLoop::stop() {
-  std::thread thread;
+  std::shared_ptr<WorkerThread::Member> member;
   {
     std::lock_guard lock(mutex_);
-    if (!thread_.joinable()) return;
-    if (std::this_thread::get_id() == thread_id_) {
-      g_critical("WorkerLoop %s: stop() called from its own thread", name_.c_str());
-      return;
-    }
-    stop_requested_ = true;
-    thread = std::move(thread_);
+    member = member_;
   }
-  wake();
-  thread.join();
+  if (!member) return;
+  // Not under mutex_: the last commands run meanwhile and may ask running().
+  if (!WorkerThread::detach(member)) {
+    g_critical("WorkerLoop %s: stop() called from its own thread", name_.c_str());
+    return;
+  }
   std::lock_guard lock(mutex_);
-  thread_id_ = std::thread::id();
+  if (member_ == member) member_.reset();
+  current_.store(nullptr);
+  thread_id_.store(std::thread::id());
 }
 
 bool WorkerLoop::running() const {
   std::lock_guard lock(mutex_);
-  return thread_.joinable();
+  return member_ != nullptr;
+}
+
+bool WorkerLoop::shares_thread() const {
+  const WorkerThread::Member* m = current_.load();
+  return m != nullptr && WorkerThread::shared_now(*m);
 }
 
 namespace {

@@ -1,45 +1,54 @@
-// One worker thread per element: it runs its own GMainContext, on which the element's control connection, its
-// UDP sockets and its timers live, and executes the commands the element's threads (state changes, action
-// signals, events) push on a typed queue.
+// A worker per element: its own GMainContext, on which the element's control connection, its UDP sockets and
+// its timers live, and a typed queue of commands the element's threads (state changes, action signals,
+// events) push for it. A WorkerThread runs the context: one of its own, or (rtspsrc2) one shared by several
+// elements, see worker_thread.hpp.
 //
-//   streaming / application threads            worker thread (GMainContext)
+//   streaming / application threads            worker thread (runs the context)
 //   ─────────────────────────────             ─────────────────────────────────────
 //   worker.push(cmd::Play{})   ──queue+wake──▶ handler(Play)  → ClientSession, sockets
-//   worker.stop()              ──────────────▶ runs every queued command, then quits; stop() joins
+//   worker.stop()              ──────────────▶ runs every queued command, then leaves the thread
 //
-// No command is ever dropped: a command pushed while the thread is not running waits for the next start(),
-// and stop() returns only after every command pushed before it has run.
+// No command is ever dropped: a command pushed while the worker is not running waits for the next start(),
+// and stop() returns only after every command pushed before it has run; after it, nothing of the context is
+// dispatched any more.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 
 #include "gst_ptr.hpp"
+#include "worker_thread.hpp"
 
 namespace rtsp2 {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// The thread, its context and the wake-up source. Subclasses supply run_pending().
+// Its context, the wake-up source and its place on a thread. Subclasses supply run_pending().
 class WorkerLoop {
  public:
-  explicit WorkerLoop(std::string name);
+  enum class Thread { Own, Shared };
+  explicit WorkerLoop(std::string name, Thread thread = Thread::Own);
   virtual ~WorkerLoop();
   WorkerLoop(const WorkerLoop&) = delete;
   WorkerLoop& operator=(const WorkerLoop&) = delete;
 
   void start();
-  // Runs everything queued, then ends the thread and joins it. Never call it from the worker thread itself.
+  // Runs everything queued, then leaves the thread (and ends it when it was its own). Never call it from the
+  // worker's own commands or sources; from those of another worker on the same shared thread it is fine.
   void stop();
   bool running() const;
-  bool in_worker_thread() const { return std::this_thread::get_id() == thread_id_; }
+  bool in_worker_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
   GMainContext* context() const { return context_.get(); }
+  // True while the thread running this worker also runs others (a shared thread); from the worker thread.
+  bool shares_thread() const;
 
  protected:
   // Called on the worker thread whenever wake() was called; must take everything pending.
@@ -48,24 +57,25 @@ class WorkerLoop {
   void wake();
 
  private:
+  friend class WorkerHub;  // runs run_pending() a last time when the worker leaves its thread
   static gboolean dispatch_wake(GSource* source, GSourceFunc, gpointer);
-  void thread_main();
 
   std::string name_;
+  Thread thread_kind_;
   MainContextPtr context_;
-  MainLoopPtr loop_;
   AttachedSourcePtr wake_source_;
-  std::thread thread_;
-  std::thread::id thread_id_;
+  std::atomic<std::thread::id> thread_id_{};
   mutable std::mutex mutex_;
-  bool stop_requested_ = false;
+  std::shared_ptr<WorkerThread::Member> member_;               // while started
+  std::atomic<const WorkerThread::Member*> current_{nullptr};  // member_, for shares_thread()
 };
 
 template <typename Command>
 class Worker final : public WorkerLoop {
  public:
   using Handler = std::function<void(Command&)>;
-  Worker(std::string name, Handler handler) : WorkerLoop(std::move(name)), handler_(std::move(handler)) {}
+  Worker(std::string name, Handler handler, Thread thread = Thread::Own)
+      : WorkerLoop(std::move(name), thread), handler_(std::move(handler)) {}
   ~Worker() override { stop(); }
 
   void push(Command command) {

@@ -6,7 +6,9 @@
 #include <functional>
 #include <future>
 #include <latch>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,60 +139,173 @@ ControlConnectionConfig local_config(std::uint16_t port) {
 
 // ---------------------------------------------------------------- worker
 
+constexpr WorkerLoop::Thread kThreadKinds[] = {WorkerLoop::Thread::Own, WorkerLoop::Thread::Shared};
+
 GST_START_TEST(test_worker_runs_commands_in_order) {
-  std::vector<int> seen;
-  std::mutex m;
-  Worker<int> w("t", [&](int& c) {
-    std::lock_guard l(m);
-    seen.push_back(c);
-  });
-  // Pushed before start: kept, not dropped.
-  for (int i = 0; i < 10; ++i) w.push(i);
-  w.start();
-  for (int i = 10; i < 1000; ++i) w.push(i);
-  w.stop();  // runs everything pushed before it
-  fail_unless_equals_int(int(seen.size()), 1000);
-  for (int i = 0; i < 1000; ++i) fail_unless_equals_int(seen[std::size_t(i)], i);
+  for (const auto kind : kThreadKinds) {
+    std::vector<int> seen;
+    std::mutex m;
+    Worker<int> w(
+        "t",
+        [&](int& c) {
+          std::lock_guard l(m);
+          seen.push_back(c);
+        },
+        kind);
+    // Pushed before start: kept, not dropped.
+    for (int i = 0; i < 10; ++i) w.push(i);
+    w.start();
+    for (int i = 10; i < 1000; ++i) w.push(i);
+    w.stop();  // runs everything pushed before it
+    fail_unless_equals_int(int(seen.size()), 1000);
+    for (int i = 0; i < 1000; ++i) fail_unless_equals_int(seen[std::size_t(i)], i);
+  }
 }
 GST_END_TEST;
 
 GST_START_TEST(test_worker_never_drops_under_contention) {
-  std::atomic<int> count{0};
-  Worker<int> w("t", [&](int&) { count.fetch_add(1); });
-  w.start();
-  std::vector<std::thread> pushers;
-  for (int t = 0; t < 4; ++t) {
-    pushers.emplace_back([&w] {
-      for (int i = 0; i < 2500; ++i) w.push(i);
-    });
+  for (const auto kind : kThreadKinds) {
+    std::atomic<int> count{0};
+    Worker<int> w(
+        "t", [&](int&) { count.fetch_add(1); }, kind);
+    w.start();
+    std::vector<std::thread> pushers;
+    for (int t = 0; t < 4; ++t) {
+      pushers.emplace_back([&w] {
+        for (int i = 0; i < 2500; ++i) w.push(i);
+      });
+    }
+    for (auto& t : pushers) t.join();
+    w.stop();
+    fail_unless_equals_int(count.load(), 10000);
+    // Restartable, and commands pushed while stopped run on the next start.
+    w.push(1);
+    fail_unless_equals_int(count.load(), 10000);
+    w.start();
+    w.stop();
+    fail_unless_equals_int(count.load(), 10001);
   }
-  for (auto& t : pushers) t.join();
-  w.stop();
-  fail_unless_equals_int(count.load(), 10000);
-  // Restartable, and commands pushed while stopped run on the next start.
-  w.push(1);
-  fail_unless_equals_int(count.load(), 10000);
-  w.start();
-  w.stop();
-  fail_unless_equals_int(count.load(), 10001);
 }
 GST_END_TEST;
 
 GST_START_TEST(test_worker_commands_run_on_worker_thread) {
-  std::thread::id handler_thread;
-  bool in_worker = false;
-  Worker<int>* wp = nullptr;
-  Worker<int> w("t", [&](int&) {
-    handler_thread = std::this_thread::get_id();
-    in_worker = wp->in_worker_thread();
-  });
-  wp = &w;
-  w.start();
-  w.push(1);
-  w.stop();
-  fail_unless(handler_thread != std::this_thread::get_id());
-  fail_unless(in_worker);
-  fail_if(w.in_worker_thread());
+  for (const auto kind : kThreadKinds) {
+    std::thread::id handler_thread;
+    bool in_worker = false;
+    bool own_context = false;
+    Worker<int>* wp = nullptr;
+    Worker<int> w(
+        "t",
+        [&](int&) {
+          handler_thread = std::this_thread::get_id();
+          in_worker = wp->in_worker_thread();
+          // GIO async calls started in a command call back on the worker's context.
+          own_context = g_main_context_get_thread_default() == wp->context();
+        },
+        kind);
+    wp = &w;
+    w.start();
+    w.push(1);
+    w.stop();
+    fail_unless(handler_thread != std::this_thread::get_id());
+    fail_unless(in_worker);
+    fail_unless(own_context);
+    fail_if(w.in_worker_thread());
+  }
+}
+GST_END_TEST;
+
+// Shared workers: at most shared_thread_limit() threads for any number of them, each worker still with its
+// own context (the thread-default one while its commands run) and timers, and a worker is told when its
+// thread also runs others.
+GST_START_TEST(test_shared_workers_share_threads) {
+  WorkerThread::set_shared_thread_limit(2);
+  constexpr int kWorkers = 5;
+  struct Seen {
+    std::thread::id thread;
+    bool own_context = false;
+    bool shared = false;
+    std::atomic<bool> timer_fired{false};
+  };
+  std::vector<Seen> seen(kWorkers);
+  std::vector<std::unique_ptr<Worker<int>>> workers;
+  std::vector<std::unique_ptr<Timer>> timers;
+  for (int i = 0; i < kWorkers; ++i) {
+    auto& s = seen[std::size_t(i)];
+    workers.push_back(std::make_unique<Worker<int>>(
+        "t",
+        [&s, &workers, i](int&) {
+          s.thread = std::this_thread::get_id();
+          s.own_context = g_main_context_get_thread_default() == workers[std::size_t(i)]->context();
+          s.shared = workers[std::size_t(i)]->shares_thread();
+        },
+        WorkerLoop::Thread::Shared));
+    timers.push_back(std::make_unique<Timer>(workers.back()->context(), [&s] { s.timer_fired = true; }));
+  }
+  for (auto& w : workers) w->start();
+  fail_unless(WorkerThread::shared_threads() <= 2);
+  // Armed from this thread: each worker's thread must wake for it.
+  for (auto& t : timers) t->arm_in(1ms);
+  for (auto& w : workers) w->push(0);
+  const auto until = SteadyClock::now() + 10s;
+  auto all_fired = [&] {
+    for (auto& s : seen)
+      if (!s.timer_fired) return false;
+    return true;
+  };
+  while (!all_fired() && SteadyClock::now() < until) std::this_thread::yield();
+  for (auto& w : workers) w->stop();
+  timers.clear();
+  fail_unless(all_fired());
+  std::set<std::thread::id> threads;
+  int shared = 0;
+  for (auto& s : seen) {
+    threads.insert(s.thread);
+    fail_unless(s.own_context);
+    shared += s.shared ? 1 : 0;
+  }
+  fail_if(threads.count(std::this_thread::get_id()) != 0);
+  fail_unless(threads.size() <= 2, "%zu threads for %d shared workers", threads.size(), kWorkers);
+  fail_unless(shared >= kWorkers - 1, "%d of %d workers knew they share a thread", shared, kWorkers);
+}
+GST_END_TEST;
+
+// A worker's command may stop another worker of the same thread (an application stopping one element from
+// another's callback): the other's queued commands run at once, and nothing of it is dispatched afterwards.
+GST_START_TEST(test_shared_worker_stopped_by_a_neighbour) {
+  WorkerThread::set_shared_thread_limit(1);
+  std::atomic<int> b_ran{0};
+  std::atomic<int> b_timer{0};
+  Worker<int> b(
+      "b", [&](int&) { b_ran.fetch_add(1); }, WorkerLoop::Thread::Shared);
+  auto b_late = std::make_unique<Timer>(b.context(), [&] { b_timer.fetch_add(1); });
+  int b_ran_at_stop = -1;
+  bool same_thread = false;
+  std::atomic<bool> a_done{false};
+  Worker<int> a(
+      "a",
+      [&](int&) {
+        same_thread = b.in_worker_thread();
+        b.stop();
+        b_ran_at_stop = b_ran.load();
+        a_done = true;
+      },
+      WorkerLoop::Thread::Shared);
+  b.start();
+  a.start();
+  b_late->arm_in(50ms);
+  for (int i = 0; i < 100; ++i) b.push(i);
+  a.push(0);
+  const auto until = SteadyClock::now() + 10s;
+  while (!a_done && SteadyClock::now() < until) std::this_thread::yield();
+  fail_unless(a_done);
+  a.stop();
+  fail_unless(same_thread);
+  fail_unless_equals_int(b_ran_at_stop, 100);
+  fail_if(b.running());
+  // b's timer fell due after b stopped: it never fires.
+  fail_unless_equals_int(b_timer.load(), 0);
+  b_late.reset();
 }
 GST_END_TEST;
 
@@ -878,6 +993,8 @@ static Suite* io_layer_suite() {
   tcase_add_test(worker, test_worker_runs_commands_in_order);
   tcase_add_test(worker, test_worker_never_drops_under_contention);
   tcase_add_test(worker, test_worker_commands_run_on_worker_thread);
+  tcase_add_test(worker, test_shared_workers_share_threads);
+  tcase_add_test(worker, test_shared_worker_stopped_by_a_neighbour);
   tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
   tcase_add_test(worker, test_timer_armed_from_another_thread_wakes_the_context);
   TCase* conn = tcase_create("control_connection");

@@ -3,6 +3,7 @@
 // BYE → EOS, A/V offsets from sender reports, downstream EOS.
 #include <gst/gst.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -221,6 +222,7 @@ struct NativeHarness {
     cb.pad_added = [this](unsigned n, GstPad* pad) { collectors[n]->link(pad); };
     cb.rtcp_out = [this](unsigned, BufferPtr) { ++rtcp_out; };
     cb.flow_error = [this](unsigned, GstFlowReturn) { ++flow_errors; };
+    cb.worker_shared = [this] { return worker_shared.load(); };
     path = make_native_receive_path(context, config, std::move(cb));
   }
   ~NativeHarness() {
@@ -249,6 +251,7 @@ struct NativeHarness {
   std::unique_ptr<ReceivePath> path;
   int rtcp_out = 0;
   int flow_errors = 0;
+  std::atomic<bool> worker_shared{false};  // what the element's worker says of its thread
 };
 
 struct Packet {
@@ -523,6 +526,31 @@ GST_START_TEST(test_native_single_stream_pushes_on_the_worker) {
 }
 GST_END_TEST;
 
+// A single stream whose worker thread also runs other elements is pushed by an output thread: a push blocked
+// downstream would hold every element on that thread. It switches over between two pushes, in order.
+GST_START_TEST(test_native_single_stream_on_a_shared_worker_uses_the_output_threads) {
+  NativeHarness h(200);
+  h.add_video();
+  Collector& c = *h.collectors[0];
+  for (std::uint16_t i = 0; i < 3; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  fail_unless_equals_int(int(c.buffers().size()), 3);
+  h.worker_shared = true;  // another element came to the thread
+  for (std::uint16_t i = 3; i < 6; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  fail_unless(c.wait([&] { return c.buffers().size() == 6; }, h.context));
+  h.worker_shared = false;  // sticky: what is queued there keeps its order with what comes next
+  for (std::uint16_t i = 6; i < 9; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  fail_unless(c.wait([&] { return c.buffers().size() == 9; }, h.context));
+  const auto out = c.buffers();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i < 3)
+      fail_unless(out[i].thread == std::this_thread::get_id(), "packet %zu", i);
+    else
+      fail_if(out[i].thread == std::this_thread::get_id(), "packet %zu pushed on the worker", i);
+    if (i > 0) fail_unless(out[i].pts > out[i - 1].pts, "packet %zu out of order", i);
+  }
+}
+GST_END_TEST;
+
 // Two streams, and downstream holds the first until the second delivered (what decodebin/playbin and
 // collectpads muxers do). With one thread for both that would never end; each stream has its own streaming
 // thread, so the worker keeps going and both streams arrive.
@@ -693,6 +721,7 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_latency_query);
   tcase_add_test(tc, test_native_paces_when_downstream_blocks);
   tcase_add_test(tc, test_native_single_stream_pushes_on_the_worker);
+  tcase_add_test(tc, test_native_single_stream_on_a_shared_worker_uses_the_output_threads);
   tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
   tcase_add_test(tc, test_native_flush_with_stream_threads);
   tcase_add_test(tc, test_native_output_threads_are_shared);

@@ -118,6 +118,51 @@ GST_START_TEST(test_read_interval_batches_media) {
 }
 GST_END_TEST;
 
+// Threads of this process whose name is `name` (what pthread_setname_np gave them).
+int threads_named(const std::string& name) {
+  int n = 0;
+  GDir* dir = g_dir_open("/proc/self/task", 0, nullptr);
+  fail_unless(dir != nullptr);
+  while (const char* tid = g_dir_read_name(dir)) {
+    gchar* comm = nullptr;
+    const std::string path = std::string("/proc/self/task/") + tid + "/comm";
+    if (g_file_get_contents(path.c_str(), &comm, nullptr, nullptr)) {
+      if (g_strchomp(comm) == name) ++n;
+      g_free(comm);
+    }
+  }
+  g_dir_close(dir);
+  return n;
+}
+
+// rtspsrc2 elements share their worker threads (RTSP2_WORKER_THREADS of them at most, here 1), over UDP and
+// TCP, and each still plays; the single-stream elements then push through the output threads, so that one
+// blocked downstream would not hold the others.
+GST_START_TEST(test_elements_share_worker_threads) {
+  g_setenv("RTSP2_WORKER_THREADS", "1", TRUE);
+  auto server = serve({"/test", h264_launch()});
+  std::vector<std::unique_ptr<SrcProbe>> probes;
+  for (const char* protocols : {"udp", "tcp", "udp"}) {
+    probes.push_back(std::make_unique<SrcProbe>("rtspsrc2", server->url("/test"), false));
+    gst_util_set_object_arg(G_OBJECT(probes.back()->src()), "protocols", protocols);
+    g_object_set(probes.back()->src(), "latency", 200u, nullptr);
+    fail_if(probes.back()->set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  }
+  for (auto& p : probes) {
+    // Counted where they leave rtspsrc2 (lists), as the plain fakesinks have no depayloader.
+    fail_unless(p->wait([&] { return p->pad("stream_0").rtp_buffers >= 100; }, kTimeoutMs),
+                "%d buffers (errors %d)", p->pad("stream_0").rtp_buffers, p->error_count());
+    fail_unless_equals_int(p->error_count(), 0);
+  }
+  fail_unless_equals_int(threads_named("rtspsrc2"), 1);
+  // The native engine's output threads push (rtpbin has threads of its own).
+  const char* engine = g_getenv("RTSP2_RTP_ENGINE");
+  if (engine == nullptr || g_str_equal(engine, "native")) fail_unless(threads_named("rtspsrc2-out") >= 1);
+  probes.clear();
+  g_unsetenv("RTSP2_WORKER_THREADS");
+}
+GST_END_TEST;
+
 // udp-buffer-size reaches the media sockets: with a buffer of a few datagrams a raw video stream (bursts of
 // hundreds of packets) loses some in the kernel, and the stream stats count them (kernel-drops).
 GST_START_TEST(test_udp_buffer_size_and_kernel_drops) {
@@ -395,6 +440,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_h264_over_each_transport);
   tcase_add_test(tc, test_h264_aac);
   tcase_add_test(tc, test_read_interval_batches_media);
+  tcase_add_test(tc, test_elements_share_worker_threads);
   tcase_add_test(tc, test_udp_buffer_size_and_kernel_drops);
   tcase_add_test(tc, test_caps_as_rtspsrc);
   tcase_add_test(tc, test_multicast);
