@@ -11,7 +11,7 @@
 # encoded once at its start and looped from memory) is one separate process for the whole run. Engine values
 # the built rtspsrc2 lacks are skipped with a note.
 #
-# Usage:  bench/rtsp/streams_run.sh                 full run, ~5 minutes on 2 cores (3.5 with two clients)
+# Usage:  bench/rtsp/streams_run.sh                 full run, ~15 minutes on 2 cores (five clients)
 #         BENCH_QUICK=1 bench/rtsp/streams_run.sh   ~1 minute: 3 s windows, 1 and 10 cameras, cameras over
 #                                                   UDP only; writes build-bench/receive-quick.md (+ -cpu.png)
 # Environment (optional): BENCH_SECONDS (10; quick 3)  BENCH_WARMUP (2; quick 1)  BENCH_STREAMS ("1 10 40")
@@ -95,7 +95,8 @@ if [ -z "$inspect" ]; then
   exit 1
 fi
 engines=$(echo "$inspect" | awk '/^  rtp-engine /{on=1; next} on && /^  [^ ]/{on=0} on && /\([0-9]+\): /{print $2}')
-clients=("rtspsrc|rtspsrc||")  # label|factory|rtp-engine (empty: property not set)|--set name=value ...
+# label|factory|rtp-engine (empty: property not set)|--set name=value ...|environment NAME=value ...
+clients=("rtspsrc|rtspsrc||")
 notes=()
 if [ -z "$engines" ]; then
   clients+=("rtspsrc2 rtpbin|rtspsrc2||")
@@ -115,6 +116,11 @@ fi
 # the moderation is worth, in the same run.
 if echo "$engines" | grep -qx native && echo "$inspect" | grep -q '^  read-interval '; then
   clients+=("rtspsrc2 native, read-interval=0|rtspsrc2|native|read-interval=0")
+fi
+# The native path with every element of the process on two shared worker threads (RTSP2_WORKER_THREADS, read
+# by builds that have shared workers; others ignore it): what fewer threads cost.
+if echo "$engines" | grep -qx native; then
+  clients+=("rtspsrc2 native, 2 shared threads|rtspsrc2|native||RTSP2_WORKER_THREADS=2")
 fi
 
 scenarios=()  # kind|path|protocol|streams
@@ -181,14 +187,16 @@ for sc in "${scenarios[@]}"; do
   IFS='|' read -r kind path proto n <<<"$sc"
   for _ in $(seq 1 "$rounds"); do  # clients alternate within a scenario: they share the machine's moods
     for cl in "${clients[@]}"; do
-      IFS='|' read -r label factory engine sets <<<"$cl"
+      IFS='|' read -r label factory engine sets envs <<<"$cl"
       i=$((i + 1))
       args=(--factory "$factory" --url "rtsp://127.0.0.1:$port$path" --streams "$n" --protocols "$proto"
         --latency "$latency" --warmup "$warmup" --seconds "$seconds")
       if [ -n "$engine" ]; then args+=(--engine "$engine"); fi
       for kv in $sets; do args+=(--set "$kv"); done
       limit=$((20 + n / 2 + warmup + seconds + 30))
-      timeout -k 5 "$limit" "$tools/rtsp2-streams-client" "${args[@]}" >"$work/client.out" 2>"$work/client.err" &
+      # shellcheck disable=SC2086
+      env $envs timeout -k 5 "$limit" "$tools/rtsp2-streams-client" "${args[@]}" >"$work/client.out" \
+        2>"$work/client.err" &
       client_pid=$!
       crc=0
       wait "$client_pid" || crc=$?
@@ -298,6 +306,10 @@ mkdir -p "$(dirname "$out")"
     "the window), in brackets the count before any pipeline. Peak RSS: \`VmHWM\`. Lost: per output pad, the" \
     "span of extended sequence numbers that came out in the window minus the packets that did (what the" \
     "application misses, whoever dropped it: kernel socket buffer or jitterbuffer)."
+  echo "- \"rtspsrc2 native, read-interval=0\": every datagram read as it arrives. \"rtspsrc2 native, 2 shared" \
+    "threads\": \`RTSP2_WORKER_THREADS=2\` in the client's environment, so every element of the process runs on" \
+    "two shared worker threads and each stream is pushed by the output pool (otherwise each element has a" \
+    "worker thread of its own, which pushes a single stream itself)."
   echo
   echo "## Summary"
   echo

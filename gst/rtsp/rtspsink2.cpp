@@ -324,7 +324,11 @@ bool start(GstRtspSink2* self) {
   std::lock_guard lock(priv->run_mutex);
   priv->controller = std::move(controller);
   priv->worker = std::move(worker);
-  priv->worker->start();
+  if (!priv->worker->start()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Could not start a thread for the RTSP session"),
+                      ("the system refused a new thread"));
+    return false;
+  }
   return true;
 }
 

@@ -356,7 +356,11 @@ bool start(GstRtspSrc2* self) {
     g_signal_emit(self, signals[SIGNAL_NEW_MANAGER], 0, priv->receive->manager());
   }
   priv->worker->push(cmd::Open{std::move(settings)});
-  priv->worker->start();
+  if (!priv->worker->start()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Could not start a thread for the RTSP session"),
+                      ("the system refused a new thread"));
+    return false;
+  }
   priv->started = true;
   return true;
 }
@@ -370,9 +374,9 @@ void stop(GstRtspSrc2* self) {
     g_free(text);
     gst_structure_free(stats);
   }
-  // On the worker's own (shared) thread, from another rtspsrc2's callback, the answer could not arrive while
-  // this thread waits: TEARDOWN is then only sent.
-  if (priv->worker && priv->started && !priv->worker->in_worker_thread()) {
+  // On a worker thread (another rtspsrc2's callback) waiting would hold every element of that thread, and
+  // this one's answer could not even arrive if it is the same thread: TEARDOWN is then only sent.
+  if (priv->worker && priv->started && !WorkerThread::on_worker_thread()) {
     std::uint64_t timeout_ns = 0;
     {
       std::lock_guard lock(priv->settings_mutex);

@@ -38,32 +38,35 @@ void WorkerLoop::wake() {
   g_source_set_ready_time(wake_source_.get(), 0);
 }
 
-void WorkerLoop::start() {
+bool WorkerLoop::start() {
   std::lock_guard lock(mutex_);
-  if (member_) return;
+  if (member_) return true;
   member_ = WorkerThread::attach(this, context_.get(), name_, thread_kind_ == Thread::Shared);
-  thread_id_.store(WorkerThread::thread_id(*member_));
-  current_.store(member_.get());
+  if (!member_) return false;
   // Commands queued while stopped run as soon as the thread turns to this context.
   g_source_set_ready_time(wake_source_.get(), 0);
+  return true;
 }
 
 void WorkerLoop::stop() {
   std::shared_ptr<WorkerThread::Member> member;
   {
     std::lock_guard lock(mutex_);
-    member = member_;
+    member = std::move(member_);
   }
-  if (!member) return;
-  // Not under mutex_: the last commands run meanwhile and may ask running().
+  if (!member) return;  // not started, or another stop() is at it
+  // Not under mutex_: the last commands run meanwhile and may ask running() or even start() again.
   if (!WorkerThread::detach(member)) {
     g_critical("WorkerLoop %s: stop() called from its own thread", name_.c_str());
+    std::lock_guard lock(mutex_);
+    if (!member_) member_ = std::move(member);
     return;
   }
   std::lock_guard lock(mutex_);
-  if (member_ == member) member_.reset();
-  current_.store(nullptr);
-  thread_id_.store(std::thread::id());
+  if (!member_) {
+    current_.store(nullptr);
+    thread_id_.store(std::thread::id());
+  }
 }
 
 bool WorkerLoop::running() const {

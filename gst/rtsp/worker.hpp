@@ -40,7 +40,8 @@ class WorkerLoop {
   WorkerLoop(const WorkerLoop&) = delete;
   WorkerLoop& operator=(const WorkerLoop&) = delete;
 
-  void start();
+  // False when no thread could be started (the system refused one).
+  bool start();
   // Runs everything queued, then leaves the thread (and ends it when it was its own). Never call it from the
   // worker's own commands or sources; from those of another worker on the same shared thread it is fine.
   void stop();
@@ -57,7 +58,8 @@ class WorkerLoop {
   void wake();
 
  private:
-  friend class WorkerHub;  // runs run_pending() a last time when the worker leaves its thread
+  friend class WorkerHub;     // runs run_pending() a last time when the worker leaves its thread
+  friend class WorkerThread;  // sets thread_id_ and current_ before the first dispatch
   static gboolean dispatch_wake(GSource* source, GSourceFunc, gpointer);
 
   std::string name_;

@@ -8,8 +8,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <string_view>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "worker.hpp"
@@ -40,6 +43,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kIdleEnd = std::chrono::seconds(5);
+// A shared thread whose current dispatch has run this long is skipped when placing a new worker.
+constexpr auto kBusy = std::chrono::milliseconds(100);
+thread_local bool t_on_worker_thread = false;
 
 struct Registry {
   std::mutex mutex;
@@ -54,12 +60,14 @@ Registry& registry() {
   return *r;
 }
 
+// Unless RTSP2_WORKER_THREADS says otherwise, every worker has a thread of its own (a shared thread hands
+// the pushes of its elements to the output pool, which costs CPU per batch: see docs/rtspsrc2.md).
 std::size_t default_limit() {
   if (const char* env = std::getenv("RTSP2_WORKER_THREADS")) {
     const long n = std::strtol(env, nullptr, 10);
-    if (n >= 1 && n <= 1024) return std::size_t(n);
+    if (n >= 1 && n <= 65536) return std::size_t(n);
   }
-  return std::max<std::size_t>(1, g_get_num_processors());
+  return std::numeric_limits<std::size_t>::max();
 }
 
 }  // namespace
@@ -70,14 +78,26 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
       : name_(std::move(name)), shared_(shared), control_(g_main_context_new()) {}
   ~WorkerHub() { g_main_context_unref(control_); }
 
-  // With the registry lock held.
-  void start() {
-    thread_ = std::thread([self = shared_from_this()] { self->run(); });
+  // With the registry lock held. False when the system refused a thread.
+  bool start() {
+    try {
+      thread_ = std::thread([self = shared_from_this()] { self->run(); });
+    } catch (const std::system_error& e) {
+      g_warning("rtsp2: could not start a worker thread: %s", e.what());
+      return false;
+    }
     id_ = thread_.get_id();
     // A shared thread ends on its own once idle; nobody joins it.
     if (shared_) thread_.detach();
+    return true;
   }
   void wake() { g_main_context_wakeup(control_); }
+  // True while one dispatch has run for longer than `limit` (downstream blocked a push, an application
+  // callback waits): a new worker should not wait behind it.
+  bool busy(Clock::duration limit) const {
+    const auto since = busy_since_.load(std::memory_order_relaxed);
+    return since != 0 && Clock::now().time_since_epoch().count() - since > limit.count();
+  }
   void join() {
     if (thread_.joinable()) thread_.join();
   }
@@ -86,12 +106,14 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
 
   // Runs the member's commands a last time and gives its context back: on this hub's thread.
   void finish(const std::shared_ptr<WorkerThread::Member>& m) {
+    // Already done when a neighbour's last commands stopped it while it waited in the leaving list.
+    if (m->detached) return;
     auto& r = registry();
     if (!m->acquired) m->acquired = g_main_context_acquire(m->context) != FALSE;
     ++m->in_dispatch;
-    g_main_context_push_thread_default(m->context);
+    if (m->acquired) g_main_context_push_thread_default(m->context);
     m->loop->run_pending();
-    g_main_context_pop_thread_default(m->context);
+    if (m->acquired) g_main_context_pop_thread_default(m->context);
     --m->in_dispatch;
     if (m->acquired) g_main_context_release(m->context);
     m->acquired = false;
@@ -100,6 +122,7 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
     m->loop = nullptr;
     members_.erase(std::find(members_.begin(), members_.end(), m));
     count_.store(members_.size(), std::memory_order_relaxed);
+    if (members_.empty()) idle_since_ = Clock::now();
     changed();
     r.detached.notify_all();
   }
@@ -121,6 +144,10 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   std::thread::id id_;
   std::vector<GPollFD> fds_;
   std::atomic<std::uint64_t> generation_{1};  // members_ or a detach request changed
+  Clock::time_point idle_since_ = Clock::now();
+  std::atomic<Clock::rep> busy_since_{0};  // when the dispatch in progress began; 0: none  // under the
+                                           // registry lock: when members_ became empty
+  bool warned_ = false;
 };
 
 gint WorkerHub::query(GMainContext* context, gint priority, std::size_t& offset, gint& n) {
@@ -142,11 +169,11 @@ gint WorkerHub::query(GMainContext* context, gint priority, std::size_t& offset,
 void WorkerHub::run() {
   // Named after the element kind, so that top -H / gdb show whose thread it is (Linux allows 15 characters).
   pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+  t_on_worker_thread = true;
   g_main_context_acquire(control_);
   auto& r = registry();
   std::vector<std::shared_ptr<WorkerThread::Member>> active;
   std::vector<std::shared_ptr<WorkerThread::Member>> leaving;
-  Clock::time_point idle_since = Clock::now();
   std::uint64_t seen = 0;
   for (;;) {
     // Membership is read again only when it changed (or while there is none, to end after being idle).
@@ -159,14 +186,12 @@ void WorkerHub::run() {
       std::lock_guard lock(r.mutex);
       for (auto& m : members_) (m->detach_requested ? leaving : active).push_back(m);
       if (members_.empty()) {
-        const auto idle = Clock::now() - idle_since;
+        const auto idle = Clock::now() - idle_since_;
         if (!shared_ || idle >= kIdleEnd) {
           if (shared_) r.shared.erase(std::find(r.shared.begin(), r.shared.end(), shared_from_this()));
           break;
         }
         timeout = gint(std::chrono::ceil<std::chrono::milliseconds>(kIdleEnd - idle).count());
-      } else {
-        idle_since = Clock::now();
       }
     }
     if (!leaving.empty()) {
@@ -185,7 +210,8 @@ void WorkerHub::run() {
     for (auto& m : active) {
       if (!m->acquired) {
         m->acquired = g_main_context_acquire(m->context) != FALSE;
-        if (!m->acquired) g_critical("rtsp2 worker thread: a context is run by another thread");
+        if (!m->acquired && !std::exchange(warned_, true))
+          g_critical("rtsp2 worker thread: a worker's context is run by another thread");
       }
       if (!m->acquired) continue;
       g_main_context_prepare(m->context, &m->priority);
@@ -199,10 +225,12 @@ void WorkerHub::run() {
       if (m->detached || !m->acquired) continue;
       if (!g_main_context_check(m->context, m->priority, fds_.data() + m->fd_offset, m->n_fds)) continue;
       ++m->in_dispatch;
+      busy_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
       // GIO async operations started here call back on the member's context.
       g_main_context_push_thread_default(m->context);
       g_main_context_dispatch(m->context);
       g_main_context_pop_thread_default(m->context);
+      busy_since_.store(0, std::memory_order_relaxed);
       --m->in_dispatch;
     }
   }
@@ -219,20 +247,31 @@ std::shared_ptr<WorkerThread::Member> WorkerThread::attach(WorkerLoop* loop, GMa
   std::lock_guard lock(r.mutex);
   std::shared_ptr<WorkerHub> hub;
   if (shared) {
-    for (auto& h : r.shared) {
+    if (r.limit == 0) r.limit = default_limit();
+    // The least loaded of the first `limit` threads (more exist only after the limit was lowered, or while
+    // all were busy), none that is busy; a new one while there are fewer, or when all are busy.
+    const std::size_t n = std::min(r.limit, r.shared.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& h = r.shared[i];
+      if (h->busy(kBusy)) continue;
       if (!hub || h->members_.size() < hub->members_.size()) hub = h;
     }
-    if (r.limit == 0) r.limit = default_limit();
     if (!hub || (!hub->members_.empty() && r.shared.size() < r.limit)) {
-      hub = std::make_shared<WorkerHub>(name, true);
-      r.shared.push_back(hub);
-      hub->start();
+      auto fresh = std::make_shared<WorkerHub>(name, true);
+      if (fresh->start()) {
+        r.shared.push_back(fresh);
+        hub = fresh;
+      }
     }
   } else {
     hub = std::make_shared<WorkerHub>(name, false);
-    hub->start();
+    if (!hub->start()) hub.reset();
   }
+  if (!hub) return nullptr;
   m->hub = hub;
+  // Known to the loop before its first command runs on the thread.
+  loop->thread_id_.store(hub->id());
+  loop->current_.store(m.get());
   hub->members_.push_back(m);
   hub->count_.store(hub->members_.size(), std::memory_order_relaxed);
   hub->changed();
@@ -259,8 +298,8 @@ bool WorkerThread::detach(const std::shared_ptr<Member>& member) {
   return true;
 }
 
-std::thread::id WorkerThread::thread_id(const Member& member) {
-  return member.hub->id();
+bool WorkerThread::on_worker_thread() {
+  return t_on_worker_thread;
 }
 
 bool WorkerThread::shared_now(const Member& member) {

@@ -9,8 +9,9 @@
 //   rtspsink2 context   ───▶ own WorkerThread "rtspsink2" (ends at stop())
 //
 // Shared threads are process-wide: a loop goes to the one hosting fewest loops, and a new thread starts only
-// while there are fewer than shared_thread_limit() (RTSP2_WORKER_THREADS, else the number of processors).
-// A shared thread with nothing to run ends after a few seconds.
+// while there are fewer than shared_thread_limit() (RTSP2_WORKER_THREADS; unset: no limit, so each loop has
+// a thread to itself, reused after a stop), or when every one is busy (one dispatch running for 100 ms:
+// downstream blocked an element's push on it). A shared thread with nothing to run ends after a few seconds.
 #pragma once
 
 #include <glib.h>
@@ -28,20 +29,19 @@ class WorkerThread {
  public:
   struct Member;
   // Hosts `loop`'s `context` on a thread: a new one of its own, or a shared one. Returns the handle for
-  // detach().
+  // detach(), or null when no thread could be started. Sets the loop's thread id before its first dispatch.
   static std::shared_ptr<Member> attach(WorkerLoop* loop, GMainContext* context, const std::string& name,
                                         bool shared);
   // Runs the loop's pending commands a last time on its thread, then stops dispatching its context. Returns
   // when that is done; called on the hosting thread itself (another loop's callback stopping this one), it
   // does it at once. False when called from the loop's own dispatch (it cannot stop itself).
   static bool detach(const std::shared_ptr<Member>& member);
-  // The thread that runs the member's context.
-  static std::thread::id thread_id(const Member& member);
+  // True on any worker thread (whose work an element's state change must not wait for).
+  static bool on_worker_thread();
   // True while the member's thread also runs other loops.
   static bool shared_now(const Member& member);
 
-  // How many shared threads may run; tests lower it. The default is RTSP2_WORKER_THREADS, else the number of
-  // processors.
+  // How many shared threads may run; tests lower it. The default is RTSP2_WORKER_THREADS, else no limit.
   static void set_shared_thread_limit(std::size_t limit);
   static std::size_t shared_thread_limit();
   // Shared threads started and not yet ended.

@@ -286,6 +286,7 @@ GST_START_TEST(test_shared_worker_stopped_by_a_neighbour) {
       "a",
       [&](int&) {
         same_thread = b.in_worker_thread();
+        b_late->arm_in(0ms);  // due at once: it must not fire, b leaves the thread first
         b.stop();
         b_ran_at_stop = b_ran.load();
         a_done = true;
@@ -293,7 +294,6 @@ GST_START_TEST(test_shared_worker_stopped_by_a_neighbour) {
       WorkerLoop::Thread::Shared);
   b.start();
   a.start();
-  b_late->arm_in(50ms);
   for (int i = 0; i < 100; ++i) b.push(i);
   a.push(0);
   const auto until = SteadyClock::now() + 10s;
@@ -303,9 +303,56 @@ GST_START_TEST(test_shared_worker_stopped_by_a_neighbour) {
   fail_unless(same_thread);
   fail_unless_equals_int(b_ran_at_stop, 100);
   fail_if(b.running());
-  // b's timer fell due after b stopped: it never fires.
+  // b's timer fell due as b stopped: it never fires (a.stop() took the thread round at least once more).
   fail_unless_equals_int(b_timer.load(), 0);
   b_late.reset();
+}
+GST_END_TEST;
+
+// A worker whose command (a push blocked downstream, an application callback) holds its shared thread does
+// not hold a worker started meanwhile: that one goes to another thread, even beyond the limit.
+GST_START_TEST(test_shared_worker_avoids_a_blocked_thread) {
+  WorkerThread::set_shared_thread_limit(1);
+  std::mutex m;
+  std::condition_variable cv;
+  bool entered = false;
+  bool release = false;
+  bool b_ran = false;
+  Worker<int> a(
+      "a",
+      [&](int&) {
+        std::unique_lock l(m);
+        entered = true;
+        cv.notify_all();
+        cv.wait_for(l, 10s, [&] { return release; });
+      },
+      WorkerLoop::Thread::Shared);
+  Worker<int> b(
+      "b",
+      [&](int&) {
+        std::lock_guard l(m);
+        b_ran = true;
+        cv.notify_all();
+      },
+      WorkerLoop::Thread::Shared);
+  a.start();
+  a.push(0);
+  std::unique_lock l(m);
+  fail_unless(cv.wait_for(l, 10s, [&] { return entered; }));
+  // The thread counts as blocked once one dispatch has run for 100 ms.
+  const auto blocked_since = SteadyClock::now();
+  l.unlock();
+  while (SteadyClock::now() - blocked_since < 150ms) std::this_thread::yield();
+  b.start();
+  b.push(0);
+  l.lock();
+  const bool ran_while_blocked = cv.wait_for(l, 5s, [&] { return b_ran; });
+  release = true;
+  cv.notify_all();
+  l.unlock();
+  a.stop();
+  b.stop();
+  fail_unless(ran_while_blocked, "b waited behind a's blocked command");
 }
 GST_END_TEST;
 
@@ -995,6 +1042,7 @@ static Suite* io_layer_suite() {
   tcase_add_test(worker, test_worker_commands_run_on_worker_thread);
   tcase_add_test(worker, test_shared_workers_share_threads);
   tcase_add_test(worker, test_shared_worker_stopped_by_a_neighbour);
+  tcase_add_test(worker, test_shared_worker_avoids_a_blocked_thread);
   tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
   tcase_add_test(worker, test_timer_armed_from_another_thread_wakes_the_context);
   TCase* conn = tcase_create("control_connection");
