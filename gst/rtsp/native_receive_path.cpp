@@ -8,6 +8,10 @@
 //
 // Buffers are the UDP pool's (or the interleaved copies): each becomes the receiver's handle and comes back
 // in an rtp_out::Packet or through release(); nothing is allocated per packet here.
+//
+// The worker pushes a single stream itself. The output threads (stream_output.hpp) push instead when there
+// are several streams, when the worker's thread is shared with other elements, or from the first push that
+// held the worker (a syncing sink, a paused pipeline): see threaded().
 #include <gst/gst.h>
 
 #include <algorithm>
@@ -19,7 +23,6 @@
 
 #include "receive_path.hpp"
 #include "rtp_receiver.hpp"
-#include "rtp_ring.hpp"
 #include "stream_output.hpp"
 #include "worker.hpp"
 
@@ -52,14 +55,9 @@ struct NativeStream {
   bool discont = true;
   bool eos = false;
   bool flow_error = false;
-  bool output_started = false;  // a packet went out (or into the pacing queue)
-  // Pacing (see NativeReceivePath::pacing_): buffers and events waiting for their time, in order.
-  struct Paced {
-    GstMiniObject* object = nullptr;  // a GstBuffer or a GstEvent, owned
-    SteadyClock::time_point due{};
-  };
-  core::Ring<Paced> paced;
-  // With several streams: this stream's output, pushed by the process's output threads (stream_output.hpp).
+  bool output_started = false;  // a packet went out
+  // When pushed by the process's output threads (several streams, a shared worker thread, or a downstream
+  // that blocked the worker): this stream's output (stream_output.hpp).
   std::unique_ptr<StreamOutput> output;
   std::uint64_t dropped_output = 0;  // snapshot of output->dropped_buffers(), under stats_mutex_
   core::RtpReceiverStats stats;      // snapshot for readers outside the worker, under stats_mutex_
@@ -183,7 +181,6 @@ class NativeReceivePath final : public ReceivePath {
       if (s->pad) gst_pad_set_active(s->pad.get(), FALSE);  // flushing: a push in progress returns
       s->output.reset();                                    // waits for a push in progress
       s->receiver.reset();                                  // releases what it still holds
-      drop_paced(*s);
     }
   }
 
@@ -327,23 +324,24 @@ class NativeReceivePath final : public ReceivePath {
     }
     const auto before = SteadyClock::now();
     const GstFlowReturn ret = gst_pad_push_list(s.pad.get(), list.release());
-    if (!pacing_ && SteadyClock::now() - before > block_threshold()) {
-      // Downstream waits for the clock (a sink with sync=true) in this thread: from now on buffers go out
-      // when they are due (pts + latency) instead of as soon as they are in order, so that the worker keeps
-      // reading the sockets in between.
+    if (SteadyClock::now() - before > block_threshold()) {
+      // Downstream holds the pushing thread (a sink with sync=true waits for the clock, a paused pipeline's
+      // sink for PLAYING): from now on the output threads push, so that the worker keeps reading the sockets,
+      // answering the server and sending keep-alives meanwhile.
       GST_INFO(
-          "downstream blocked the worker for %" G_GINT64_FORMAT " ms: pacing the output",
+          "downstream blocked the worker for %" G_GINT64_FORMAT " ms: pushing from an output thread",
           std::int64_t(
               std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - before).count()));
-      pacing_ = true;
+      threaded_ = true;
     }
     return check_flow(s, ret);
   }
 
-  // Several streams, or a worker thread shared with other elements: each stream is pushed by the process's
-  // output threads (a blocked push never holds another stream or element), so that downstream holding one
-  // stream for another (decodebin, collectpads muxers), or a sink waiting for the clock, cannot stall the
-  // thread that reads them all. Once so, it stays so (the order of what is queued there must hold).
+  // Several streams, a worker thread shared with other elements, or a downstream that once held the worker
+  // (push_list): each stream is pushed by the process's output threads (a blocked push never holds another
+  // stream or element), so that downstream holding one stream for another (decodebin, collectpads muxers),
+  // or a sink waiting for the clock or for PLAYING, cannot stall the thread that reads them all. Once so, it
+  // stays so (the order of what is queued there must hold).
   bool threaded() {
     if (threaded_) return true;
     if (streams_.size() > 1 || (callbacks_.worker_shared && callbacks_.worker_shared())) {
@@ -373,38 +371,10 @@ class NativeReceivePath final : public ReceivePath {
                                               std::chrono::milliseconds(config_.latency_ms) / 2);
   }
 
-  // An event in its place among the data: after what is queued for pacing, else at once.
+  // An event in its place among the data: after the packets before it.
   void emit_event(NativeStream& s, BufferListPtr& list, GstEvent* event) {
-    if (!s.paced.empty()) {
-      s.paced.push_back({GST_MINI_OBJECT_CAST(event), s.paced.back().due});
-      return;
-    }
     push_list(s, list);
     push_event_in_order(s, event);
-  }
-
-  // Pushes what is due, in order: buffers in lists, events between them.
-  void release_due(NativeStream& s, SteadyClock::time_point now) {
-    BufferListPtr list;
-    while (!s.paced.empty() && s.paced.front().due <= now) {
-      NativeStream::Paced item = s.paced.pop_front();
-      if (GST_IS_BUFFER(item.object)) {
-        if (!list) list.reset(gst_buffer_list_new_sized(64));
-        gst_buffer_list_add(list.get(), GST_BUFFER_CAST(item.object));
-      } else {
-        push_list(s, list);
-        push_event_in_order(s, GST_EVENT_CAST(item.object));
-      }
-      if (s.eos || s.flow_error) {
-        drop_paced(s);
-        return;
-      }
-    }
-    push_list(s, list);
-  }
-
-  static void drop_paced(NativeStream& s) {
-    while (!s.paced.empty()) gst_mini_object_unref(s.paced.pop_front().object);
   }
 
   // What a source does with downstream's answer: EOS ends the stream, errors stop it (reported once), as
@@ -413,7 +383,6 @@ class NativeReceivePath final : public ReceivePath {
     if (ret == GST_FLOW_EOS && !s.eos) {
       GST_DEBUG("stream %u: downstream is EOS", s.index);
       s.eos = true;
-      drop_paced(s);
       push_event_in_order(s, gst_event_new_eos());
     } else if ((ret == GST_FLOW_NOT_LINKED || ret <= GST_FLOW_NOT_NEGOTIATED) && !s.flow_error) {
       s.flow_error = true;
@@ -430,11 +399,9 @@ class NativeReceivePath final : public ReceivePath {
     return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, st);
   }
 
-  // Everything the receiver has for output, in order: packets as one list, events between them; or, when
-  // pacing, into the pacing queue with their due time.
+  // Everything the receiver has for output, in order: packets as one list, events between them.
   GstFlowReturn output(NativeStream& s) {
     BufferListPtr list;
-    const auto latency = std::chrono::milliseconds(config_.latency_ms);
     while (auto o = s.receiver->poll_output()) {
       if (auto* p = std::get_if<out::Packet>(&*o)) {
         if (s.eos || s.flow_error) {
@@ -450,14 +417,6 @@ class NativeReceivePath final : public ReceivePath {
           s.discont = false;
         }
         s.output_started = true;
-        if (pacing_) {
-          auto due = time_base_ + p->pts + std::chrono::nanoseconds(s.sync_offset_ns) + latency;
-          if (!s.paced.empty()) due = std::max(due, s.paced.back().due);  // B-frames keep their place
-          if (!list) {
-            s.paced.push_back({GST_MINI_OBJECT_CAST(b), due});
-            continue;
-          }
-        }
         if (!list) list.reset(gst_buffer_list_new_sized(64));
         gst_buffer_list_add(list.get(), b);
       } else if (auto* l = std::get_if<out::Lost>(&*o)) {
@@ -473,9 +432,7 @@ class NativeReceivePath final : public ReceivePath {
         }
       }
     }
-    const GstFlowReturn ret = push_list(s, list);
-    if (!s.paced.empty()) release_due(s, SteadyClock::now());
-    return ret;
+    return push_list(s, list);
   }
 
   void send_rtcp(NativeStream& s) {
@@ -544,7 +501,6 @@ class NativeReceivePath final : public ReceivePath {
       case GST_EVENT_FLUSH_STOP:
         if (s.output) s.output->reset_flow();
         s.caps_pt = -1;  // a caps event may have been dropped with the queue: send it again
-        drop_paced(s);
         if (s.receiver) s.receiver->reset();
         s.discont = true;
         s.eos = false;
@@ -554,7 +510,6 @@ class NativeReceivePath final : public ReceivePath {
         if (s.receiver && !s.eos) {
           s.receiver->drain(SteadyClock::now());
           output(s);
-          release_due(s, SteadyClock::time_point::max());
         }
         if (s.eos) return;
         s.eos = true;
@@ -584,7 +539,6 @@ class NativeReceivePath final : public ReceivePath {
     for (auto& [n, s] : streams_) {
       if (!s->receiver) continue;
       if (auto t = s->receiver->poll_timeout(); t && (!next || *t < *next)) next = t;
-      if (!s->paced.empty() && (!next || s->paced.front().due < *next)) next = s->paced.front().due;
     }
     if (next == armed_at_) return;
     armed_at_ = next;
@@ -614,7 +568,6 @@ class NativeReceivePath final : public ReceivePath {
   std::optional<SteadyClock::time_point> armed_at_;
   // Set once a push blocked the worker (downstream syncs to the clock in this thread): output is then held
   // until pts + latency, when a sink would render it anyway.
-  bool pacing_ = false;
   bool threaded_ = false;  // see threaded()
   bool have_base_ = false;
   SteadyClock::time_point time_base_{};         // the receivers' time_base...

@@ -6,6 +6,7 @@
 #include <functional>
 #include <future>
 #include <latch>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -306,6 +307,30 @@ GST_START_TEST(test_shared_worker_stopped_by_a_neighbour) {
   // b's timer fell due as b stopped: it never fires (a.stop() took the thread round at least once more).
   fail_unless_equals_int(b_timer.load(), 0);
   b_late.reset();
+}
+GST_END_TEST;
+
+// Without a limit each shared worker has a thread to itself, and a stopped worker's thread serves the next
+// one that starts (an element reconnecting or restarted does not cost a new thread).
+GST_START_TEST(test_shared_worker_thread_is_reused) {
+  WorkerThread::set_shared_thread_limit(std::numeric_limits<std::size_t>::max());
+  std::thread::id seen[3];
+  auto record = [&](int& i) { seen[i] = std::this_thread::get_id(); };
+  Worker<int> a("a", record, WorkerLoop::Thread::Shared);
+  Worker<int> b("b", record, WorkerLoop::Thread::Shared);
+  a.start();
+  b.start();
+  a.push(0);
+  b.push(1);
+  a.stop();
+  fail_if(a.shares_thread());
+  Worker<int> c("c", record, WorkerLoop::Thread::Shared);
+  c.start();
+  c.push(2);
+  c.stop();
+  b.stop();
+  fail_if(seen[0] == seen[1], "two workers on one thread without a limit");
+  fail_unless(seen[2] == seen[0], "a new thread instead of the idle one");
 }
 GST_END_TEST;
 
@@ -1043,6 +1068,7 @@ static Suite* io_layer_suite() {
   tcase_add_test(worker, test_shared_workers_share_threads);
   tcase_add_test(worker, test_shared_worker_stopped_by_a_neighbour);
   tcase_add_test(worker, test_shared_worker_avoids_a_blocked_thread);
+  tcase_add_test(worker, test_shared_worker_thread_is_reused);
   tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
   tcase_add_test(worker, test_timer_armed_from_another_thread_wakes_the_context);
   TCase* conn = tcase_create("control_connection");

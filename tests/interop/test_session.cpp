@@ -4,7 +4,10 @@
 #include <glib/gstdio.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 #include "../common/rtsp_test_server.hpp"
@@ -441,6 +444,66 @@ GST_START_TEST(test_get_and_set_parameter) {
 }
 GST_END_TEST;
 
+// A live pipeline paused with a syncing sink right after rtspsrc2: the sink holds the thread that pushes to
+// it until PLAYING. The session must go on meanwhile: get-parameter requests are answered while paused.
+GST_START_TEST(test_pause_with_a_syncing_sink_keeps_the_session) {
+  RtspTestServer server;
+  server.add_mount({"/live", h264_launch()});
+  fail_unless(server.start(0));
+  const std::string launch = "rtspsrc2 name=src latency=200 location=" + server.url("/live") +
+                             " src. ! fakesink name=sink sync=true signal-handoffs=true";
+  GError* err = nullptr;
+  GstElement* pipeline = gst_parse_launch(launch.c_str(), &err);
+  fail_unless(pipeline != nullptr, "%s", err ? err->message : "");
+  if (const char* engine = g_getenv("RTSP2_RTP_ENGINE")) {
+    GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    gst_util_set_object_arg(G_OBJECT(src), "rtp-engine", engine);
+    gst_object_unref(src);
+  }
+  struct Rendered {
+    std::mutex m;
+    std::condition_variable c;
+    int buffers = 0;
+  } rendered;
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_signal_connect(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer d) {
+                     auto* r = static_cast<Rendered*>(d);
+                     std::lock_guard l(r->m);
+                     ++r->buffers;
+                     r->c.notify_all();
+                   }),
+                   &rendered);
+  fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  {
+    std::unique_lock l(rendered.m);
+    fail_unless(
+        rendered.c.wait_for(l, std::chrono::milliseconds(kTimeoutMs), [&] { return rendered.buffers >= 20; }),
+        "%d buffers rendered", rendered.buffers);
+  }
+  fail_if(gst_element_set_state(pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE);
+  GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  // Paused for longer than the latency (what the sink holds back is due by then), one request after the
+  // other.
+  const auto paused_at = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10 || std::chrono::steady_clock::now() - paused_at < std::chrono::seconds(1); ++i) {
+    PromiseWaiter waiter;
+    GstPromise* promise = gst_promise_new_with_change_func(&PromiseWaiter::changed, &waiter, nullptr);
+    gboolean accepted = FALSE;
+    g_signal_emit_by_name(src, "get-parameter", "position", nullptr, promise, &accepted);
+    fail_unless(accepted);
+    fail_unless(waiter.wait(5000), "request %d unanswered while paused", i);
+    const GstStructure* r = gst_promise_get_reply(promise);
+    gint result = -1;
+    fail_unless(r != nullptr && gst_structure_get_int(r, "rtsp-result", &result) && result == 0);
+    gst_promise_unref(promise);
+  }
+  gst_object_unref(src);
+  gst_object_unref(sink);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_seek_with_rate_sends_scale) {
   using S = ScriptedRtspServer;
   const std::string sdp = std::string(kSdp) + "a=range:npt=0-10\r\n";
@@ -535,6 +598,7 @@ static Suite* session_suite() {
   tcase_add_test(tc, test_nat_dummies_and_port_range);
   tcase_add_test(tc, test_get_and_set_parameter);
   tcase_add_test(tc, test_seek_with_rate_sends_scale);
+  tcase_add_test(tc, test_pause_with_a_syncing_sink_keeps_the_session);
   tcase_add_test(tc, test_redirect);
   tcase_add_test(tc, test_session_expired_reconnects);
   return s;
