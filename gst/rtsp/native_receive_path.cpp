@@ -15,6 +15,7 @@
 #include <gst/gst.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -122,6 +123,11 @@ class NativeReceivePath final : public ReceivePath {
       streams_[n] = std::move(s);
     }
   }
+
+  // A pipeline paused before any push held the worker: the next push would wait in a sink's preroll until
+  // PLAYING, on the worker. From now on the output threads push (what the sinks do while the element's state
+  // change is still on its way is the one window left).
+  void pipeline_paused() override { pipeline_paused_.store(true, std::memory_order_relaxed); }
 
   void set_caps(unsigned n, GstCaps* caps) override {
     NativeStream* s = find(n);
@@ -337,14 +343,15 @@ class NativeReceivePath final : public ReceivePath {
     return check_flow(s, ret);
   }
 
-  // Several streams, a worker thread shared with other elements, or a downstream that once held the worker
-  // (push_list): each stream is pushed by the process's output threads (a blocked push never holds another
-  // stream or element), so that downstream holding one stream for another (decodebin, collectpads muxers),
-  // or a sink waiting for the clock or for PLAYING, cannot stall the thread that reads them all. Once so, it
-  // stays so (the order of what is queued there must hold).
+  // Several streams, a worker thread shared with other elements, a downstream that once held the worker
+  // (push_list) or a pipeline that paused: each stream is pushed by the process's output threads (a blocked
+  // push never holds another stream or element), so that downstream holding one stream for another
+  // (decodebin, collectpads muxers), or a sink waiting for the clock or for PLAYING, cannot stall the thread
+  // that reads them all. Once so, it stays so (the order of what is queued there must hold).
   bool threaded() {
     if (threaded_) return true;
-    if (streams_.size() > 1 || (callbacks_.worker_shared && callbacks_.worker_shared())) {
+    if (streams_.size() > 1 || pipeline_paused_.load(std::memory_order_relaxed) ||
+        (callbacks_.worker_shared && callbacks_.worker_shared())) {
       threaded_ = true;
       GST_DEBUG("%zu streams, %s worker thread: pushed by the output threads", streams_.size(),
                 streams_.size() > 1 ? "any" : "a shared");
@@ -491,10 +498,10 @@ class NativeReceivePath final : public ReceivePath {
   void handle_event(NativeStream& s, GstEvent* event) {
     switch (GST_EVENT_TYPE(event)) {
       case GST_EVENT_FLUSH_START:
-        if (s.output) {
+        if (threaded_ || s.output) {
           // Not serialized: straight to the pad (it unblocks a push in progress), then forget what waits.
           gst_pad_push_event(s.pad.get(), gst_event_ref(event));
-          s.output->clear();
+          if (s.output) s.output->clear();
           return;
         }
         break;
@@ -566,9 +573,8 @@ class NativeReceivePath final : public ReceivePath {
   Callbacks callbacks_;
   Timer timer_;
   std::optional<SteadyClock::time_point> armed_at_;
-  // Set once a push blocked the worker (downstream syncs to the clock in this thread): output is then held
-  // until pts + latency, when a sink would render it anyway.
-  bool threaded_ = false;  // see threaded()
+  bool threaded_ = false;                     // see threaded()
+  std::atomic<bool> pipeline_paused_{false};  // set from the application's thread, see threaded()
   bool have_base_ = false;
   SteadyClock::time_point time_base_{};         // the receivers' time_base...
   GstClockTime base_rt_ = GST_CLOCK_TIME_NONE;  // ...is this running time (none without a clock)

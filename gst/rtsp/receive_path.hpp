@@ -51,6 +51,8 @@ class ReceivePath {
   virtual void add_stream(unsigned stream, GstCaps* caps) = 0;
   // New caps for the stream (RTP-Info, ranges after PLAY): sent before the next data.
   virtual void set_caps(unsigned stream, GstCaps* caps) = 0;
+  // The pipeline went PLAYING→PAUSED: its sinks hold the next push until PLAYING. Any thread.
+  virtual void pipeline_paused() {}
   // Buffers must carry their arrival time (running time) as DTS.
   virtual GstFlowReturn push_rtp(unsigned stream, BufferListPtr list) = 0;
   virtual GstFlowReturn push_rtcp(unsigned stream, BufferListPtr list) = 0;

@@ -420,6 +420,12 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       stop(self);
       break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED: {
+      // Before the worker's next push: the sinks are paused already and would hold it.
+      std::lock_guard lock(priv->receive_mutex);
+      if (priv->receive) priv->receive->pipeline_paused();
+      break;
+    }
     default:
       break;
   }

@@ -1,11 +1,12 @@
-// A stream's output for the native receive path when a presentation has several streams.
+// A stream's output for the native receive path when the worker must not push it itself: several streams, a
+// shared worker thread, a downstream that held the worker, a paused pipeline (native_receive_path.cpp).
 //
 // With one thread for all streams, a downstream element that holds one stream's push until another stream
 // delivers (decodebin/playbin waiting for every pad, a collectpads muxer such as matroskamux) would wait for
 // data that the same, blocked thread should read: a deadlock. So with two or more streams the worker only
 // queues each stream's lists and events here, and a thread of the process-wide OutputPool pushes them, one
-// stream at a time on at most one thread, in order; the worker never blocks on downstream. A single stream
-// keeps pushing on the worker.
+// stream at a time on at most one thread, in order; the worker never blocks on downstream. Otherwise a single
+// stream keeps pushing on the worker.
 //
 //   worker ──push_list / push_event──▶ bounded FIFO ──schedule──▶ OutputPool thread: gst_pad_push_list /
 //   _event

@@ -502,6 +502,29 @@ GST_START_TEST(test_native_blocked_push_moves_output_off_the_worker) {
 }
 GST_END_TEST;
 
+// A pipeline that pauses holds the next push in its sinks until PLAYING, whether or not a push ever blocked
+// before: from the pause on the output threads push, in order, and the worker stays free.
+GST_START_TEST(test_native_pause_moves_output_off_the_worker) {
+  NativeHarness h(200);
+  Collector& c = *h.collectors[0];
+  h.add_video();
+  for (std::uint16_t i = 0; i < 3; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  fail_unless_equals_int(int(c.buffers().size()), 3);
+  h.path->pipeline_paused();
+  for (std::uint16_t i = 3; i < 6; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+  fail_unless(c.wait([&] { return c.buffers().size() == 6; }, h.context));
+  const auto out = c.buffers();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i < 3)
+      fail_unless(out[i].thread == std::this_thread::get_id(), "packet %zu", i);
+    else
+      fail_if(out[i].thread == std::this_thread::get_id(), "packet %zu pushed on the worker after the pause",
+              i);
+    if (i > 0) fail_unless(out[i].pts > out[i - 1].pts, "packet %zu out of order", i);
+  }
+}
+GST_END_TEST;
+
 // A single stream is pushed by the thread that reads it (the worker): no thread of its own.
 GST_START_TEST(test_native_single_stream_pushes_on_the_worker) {
   NativeHarness h(200);
@@ -707,6 +730,7 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_downstream_flow);
   tcase_add_test(tc, test_native_latency_query);
   tcase_add_test(tc, test_native_blocked_push_moves_output_off_the_worker);
+  tcase_add_test(tc, test_native_pause_moves_output_off_the_worker);
   tcase_add_test(tc, test_native_single_stream_pushes_on_the_worker);
   tcase_add_test(tc, test_native_single_stream_on_a_shared_worker_uses_the_output_threads);
   tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
