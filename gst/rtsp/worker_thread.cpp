@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <limits>
 #include <mutex>
-#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -143,10 +142,9 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   std::thread thread_;
   std::thread::id id_;
   std::vector<GPollFD> fds_;
-  std::atomic<std::uint64_t> generation_{1};  // members_ or a detach request changed
-  Clock::time_point idle_since_ = Clock::now();
-  std::atomic<Clock::rep> busy_since_{0};  // when the dispatch in progress began; 0: none  // under the
-                                           // registry lock: when members_ became empty
+  std::atomic<std::uint64_t> generation_{1};     // members_ or a detach request changed
+  Clock::time_point idle_since_ = Clock::now();  // under the registry lock: when members_ became empty
+  std::atomic<Clock::rep> busy_since_{0};        // when the dispatch in progress began; 0: none
   bool warned_ = false;
 };
 

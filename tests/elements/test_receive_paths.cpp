@@ -502,29 +502,6 @@ GST_START_TEST(test_native_blocked_push_moves_output_off_the_worker) {
 }
 GST_END_TEST;
 
-// A pipeline that pauses holds the next push in its sinks until PLAYING, whether or not a push ever blocked
-// before: from the pause on the output threads push, in order, and the worker stays free.
-GST_START_TEST(test_native_pause_moves_output_off_the_worker) {
-  NativeHarness h(200);
-  Collector& c = *h.collectors[0];
-  h.add_video();
-  for (std::uint16_t i = 0; i < 3; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
-  fail_unless_equals_int(int(c.buffers().size()), 3);
-  h.path->pipeline_paused();
-  for (std::uint16_t i = 3; i < 6; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
-  fail_unless(c.wait([&] { return c.buffers().size() == 6; }, h.context));
-  const auto out = c.buffers();
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (i < 3)
-      fail_unless(out[i].thread == std::this_thread::get_id(), "packet %zu", i);
-    else
-      fail_if(out[i].thread == std::this_thread::get_id(), "packet %zu pushed on the worker after the pause",
-              i);
-    if (i > 0) fail_unless(out[i].pts > out[i - 1].pts, "packet %zu out of order", i);
-  }
-}
-GST_END_TEST;
-
 // A single stream is pushed by the thread that reads it (the worker): no thread of its own.
 GST_START_TEST(test_native_single_stream_pushes_on_the_worker) {
   NativeHarness h(200);
@@ -536,27 +513,41 @@ GST_START_TEST(test_native_single_stream_pushes_on_the_worker) {
 }
 GST_END_TEST;
 
-// A single stream whose worker thread also runs other elements is pushed by an output thread: a push blocked
-// downstream would hold every element on that thread. It switches over between two pushes, in order.
-GST_START_TEST(test_native_single_stream_on_a_shared_worker_uses_the_output_threads) {
-  NativeHarness h(200);
-  h.add_video();
-  Collector& c = *h.collectors[0];
-  for (std::uint16_t i = 0; i < 3; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
-  fail_unless_equals_int(int(c.buffers().size()), 3);
-  h.worker_shared = true;  // another element came to the thread
-  for (std::uint16_t i = 3; i < 6; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
-  fail_unless(c.wait([&] { return c.buffers().size() == 6; }, h.context));
-  h.worker_shared = false;  // sticky: what is queued there keeps its order with what comes next
-  for (std::uint16_t i = 6; i < 9; ++i) h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
-  fail_unless(c.wait([&] { return c.buffers().size() == 9; }, h.context));
-  const auto out = c.buffers();
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (i < 3)
-      fail_unless(out[i].thread == std::this_thread::get_id(), "packet %zu", i);
-    else
-      fail_if(out[i].thread == std::this_thread::get_id(), "packet %zu pushed on the worker", i);
-    if (i > 0) fail_unless(out[i].pts > out[i - 1].pts, "packet %zu out of order", i);
+// A single stream moves from the worker to the output threads between two pushes, in order, and stays there
+// (what is queued keeps its order with what comes next), when its worker thread starts to run other elements
+// too (a push blocked downstream would hold them all) and when the pipeline pauses (its sinks hold the next
+// push until PLAYING, whether or not a push blocked before).
+GST_START_TEST(test_native_single_stream_moves_to_the_output_threads) {
+  struct Case {
+    const char* name;
+    std::function<void(NativeHarness&)> cause;
+  };
+  const Case cases[] = {
+      {"worker thread shared", [](NativeHarness& h) { h.worker_shared = true; }},
+      {"pipeline paused", [](NativeHarness& h) { h.path->pipeline_paused(); }},
+  };
+  for (const auto& tc : cases) {
+    NativeHarness h(200);
+    h.add_video();
+    Collector& c = *h.collectors[0];
+    auto push = [&](std::uint16_t from, std::uint16_t to) {
+      for (std::uint16_t i = from; i < to; ++i)
+        h.path->push_rtp(0, datagram(rtp(i, i * 3000u, 7), GST_SECOND + i));
+    };
+    push(0, 3);
+    fail_unless_equals_int(int(c.buffers().size()), 3);
+    tc.cause(h);
+    push(3, 6);
+    fail_unless(c.wait([&] { return c.buffers().size() == 6; }, h.context), "%s", tc.name);
+    h.worker_shared = false;  // alone on its thread again: it stays with the output threads
+    push(6, 9);
+    fail_unless(c.wait([&] { return c.buffers().size() == 9; }, h.context), "%s", tc.name);
+    const auto out = c.buffers();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      fail_unless((out[i].thread == std::this_thread::get_id()) == (i < 3), "%s: packet %zu on the %s",
+                  tc.name, i, i < 3 ? "output threads" : "worker");
+      if (i > 0) fail_unless(out[i].pts > out[i - 1].pts, "%s: packet %zu out of order", tc.name, i);
+    }
   }
 }
 GST_END_TEST;
@@ -730,9 +721,8 @@ static Suite* receive_paths_suite() {
   tcase_add_test(tc, test_native_downstream_flow);
   tcase_add_test(tc, test_native_latency_query);
   tcase_add_test(tc, test_native_blocked_push_moves_output_off_the_worker);
-  tcase_add_test(tc, test_native_pause_moves_output_off_the_worker);
   tcase_add_test(tc, test_native_single_stream_pushes_on_the_worker);
-  tcase_add_test(tc, test_native_single_stream_on_a_shared_worker_uses_the_output_threads);
+  tcase_add_test(tc, test_native_single_stream_moves_to_the_output_threads);
   tcase_add_test(tc, test_native_streams_do_not_wait_for_each_other);
   tcase_add_test(tc, test_native_flush_with_stream_threads);
   tcase_add_test(tc, test_native_output_threads_are_shared);
