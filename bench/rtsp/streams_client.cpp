@@ -10,6 +10,7 @@
 //                     of it never came out (per pad, extended sequence numbers; what an application misses)
 //   threads_base      threads of the process after gst_init, before any pipeline (/proc/self/status)
 //   threads_peak      most threads seen, sampled every 50 ms from start-up to the end of the window
+//   threads_window    most threads seen during the window (after start-up and warm-up: the steady state)
 //   rss_base_kb       VmRSS after gst_init
 //   peak_rss_kb       VmHWM at the end
 // Prints them as one line of key=value on stdout; progress and errors on stderr. Usage:
@@ -183,6 +184,8 @@ int main(int argc, char** argv) {
   const long threads_base = status_field("Threads:");
   const long rss_base = status_field("VmRSS:");
   long threads_peak = threads_base;
+  long threads_window = 0;
+  bool in_window = false;
 
   std::vector<std::unique_ptr<Stream>> all;
   for (int i = 0; i < streams; i++) {
@@ -236,6 +239,7 @@ int main(int argc, char** argv) {
     }
     const long t = status_field("Threads:");
     if (t > threads_peak) threads_peak = t;
+    if (in_window && t > threads_window) threads_window = t;
   };
   auto run_for = [&](Clock::duration d) {
     const auto end = Clock::now() + d;
@@ -273,7 +277,9 @@ int main(int argc, char** argv) {
     const double cpu0 = cpu_ms(RUSAGE_SELF);
     const double main0 = cpu_ms(RUSAGE_THREAD);
     a = totals();
+    in_window = true;
     run_for(std::chrono::seconds(seconds));
+    in_window = false;
     b = totals();
     main_cpu = cpu_ms(RUSAGE_THREAD) - main0;
     cpu = cpu_ms(RUSAGE_SELF) - cpu0 - main_cpu;
@@ -285,11 +291,12 @@ int main(int argc, char** argv) {
   std::printf(
       "factory=%s engine=%s streams=%d startup_ms=%.0f packets=%llu cpu_ms=%.1f main_cpu_ms=%.1f "
       "us_per_packet=%.3f "
-      "expected=%lld lost=%lld threads_base=%ld threads_peak=%ld rss_base_kb=%ld peak_rss_kb=%ld\n",
+      "expected=%lld lost=%lld threads_base=%ld threads_peak=%ld threads_window=%ld rss_base_kb=%ld "
+      "peak_rss_kb=%ld\n",
       factory, engine ? engine : "-", streams, startup_ms, static_cast<unsigned long long>(packets), cpu,
       main_cpu, packets ? cpu * 1000.0 / double(packets) : 0.0, static_cast<long long>(expected),
-      static_cast<long long>(expected - std::int64_t(packets)), threads_base, threads_peak, rss_base,
-      peak_rss);
+      static_cast<long long>(expected - std::int64_t(packets)), threads_base, threads_peak, threads_window,
+      rss_base, peak_rss);
   for (auto& s : all) {
     gst_object_unref(s->bus);
     gst_object_unref(s->pipeline);

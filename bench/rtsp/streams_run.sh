@@ -302,14 +302,15 @@ mkdir -p "$(dirname "$out")"
     "(\`getrusage\` RUSAGE_SELF): the receive path, jitterbuffer, RTCP, the fakesinks and the counting probe;" \
     "less the main thread's (RUSAGE_THREAD), which runs no pipeline work, only the bench's polling of the" \
     "buses and of /proc every 50 ms (at most $main_max ms/s in this run)."
-  echo "- Threads: the most \`Threads:\` of \`/proc/self/status\` seen (sampled every 50 ms from start to the end of" \
-    "the window), in brackets the count before any pipeline. Peak RSS: \`VmHWM\`. Lost: per output pad, the" \
+  echo "- Threads: the most \`Threads:\` of \`/proc/self/status\` seen (sampled every 50 ms) from start to the end of" \
+    "the window (peak) and during the window only, in brackets the count before any pipeline. Peak RSS: \`VmHWM\`. Lost: per output pad, the" \
     "span of extended sequence numbers that came out in the window minus the packets that did (what the" \
     "application misses, whoever dropped it: kernel socket buffer or jitterbuffer)."
   echo "- \"rtspsrc2 native, read-interval=0\": every datagram read as it arrives. \"rtspsrc2 native, 2 shared" \
     "threads\": \`RTSP2_WORKER_THREADS=2\` in the client's environment, so every element of the process runs on" \
-    "two shared worker threads and each stream is pushed by the output pool (otherwise each element has a" \
-    "worker thread of its own, which pushes a single stream itself)."
+    "two shared worker threads from its start and each stream is pushed by the output pool (otherwise each" \
+    "element starts on a worker thread of its own, which pushes a single stream itself; an element whose" \
+    "streams the output pool pushes, as with two streams, moves to one of as many shared threads as CPUs)."
   echo
   echo "## Summary"
   echo
@@ -317,9 +318,13 @@ mkdir -p "$(dirname "$out")"
   echo
   pivot us_per_packet "%.2f" 1
   echo
-  echo "Peak threads of the client process:"
+  echo "Peak threads of the client process (from start-up, when every element may still be on a thread of its own):"
   echo
   pivot threads_peak "%d" 1
+  echo
+  echo "Threads of the client process during the measurement window (the most seen; the steady state):"
+  echo
+  pivot threads_window "%d" 1
   echo
   echo "Peak RSS of the client process (MiB):"
   echo
@@ -331,7 +336,7 @@ mkdir -p "$(dirname "$out")"
   fi
   echo "## All figures"
   echo
-  echo "| scenario | client | packets/s | CPU ms/s | µs CPU/packet | vs rtspsrc | threads peak (before) | peak RSS MiB | lost / expected | start-up ms |"
+  echo "| scenario | client | packets/s | CPU ms/s | µs CPU/packet | vs rtspsrc | threads peak / window (before) | peak RSS MiB | lost / expected | start-up ms |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for sc in "${scenarios[@]}"; do
     IFS='|' read -r kind _ proto n <<<"$sc"
@@ -348,9 +353,9 @@ mkdir -p "$(dirname "$out")"
         for (j = 1; j <= NF; j++) { split($j, a, "="); v[a[1]] = a[2] }
         ratio = (base != "" && base > 0) ? sprintf("%.2f", v["us_per_packet"] / base) : ""
         spread = runs > 1 ? sprintf(" (%s–%s)", umin, umax) : ""
-        printf "| %s | %s | %.0f | %.0f | %.2f%s | %s | %d (%d) | %.1f | %d / %d | %d |\n", name, label,
+        printf "| %s | %s | %.0f | %.0f | %.2f%s | %s | %d / %d (%d) | %.1f | %d / %d | %d |\n", name, label,
           v["packets"] / s, v["cpu_ms"] / s, v["us_per_packet"], spread, ratio, v["threads_peak"],
-          v["threads_base"], v["peak_rss_kb"] / 1024, v["lost"], v["expected"], v["startup_ms"] }'
+          v["threads_window"], v["threads_base"], v["peak_rss_kb"] / 1024, v["lost"], v["expected"], v["startup_ms"] }'
     done
   done
 } >"$out"

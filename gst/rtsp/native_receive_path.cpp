@@ -122,6 +122,8 @@ class NativeReceivePath final : public ReceivePath {
       std::lock_guard lock(stats_mutex_);
       streams_[n] = std::move(s);
     }
+    // Known before any data: the worker's thread may go shared now, before the output threads start.
+    if (streams_.size() > 1) threaded();
   }
 
   // A pipeline paused before any push held the worker: the next push would wait in a sink's preroll until
@@ -338,7 +340,7 @@ class NativeReceivePath final : public ReceivePath {
           "downstream blocked the worker for %" G_GINT64_FORMAT " ms: pushing from an output thread",
           std::int64_t(
               std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - before).count()));
-      threaded_ = true;
+      set_threaded();
     }
     return check_flow(s, ret);
   }
@@ -352,11 +354,17 @@ class NativeReceivePath final : public ReceivePath {
     if (threaded_) return true;
     if (streams_.size() > 1 || pipeline_paused_.load(std::memory_order_relaxed) ||
         (callbacks_.worker_shared && callbacks_.worker_shared())) {
-      threaded_ = true;
       GST_DEBUG("%zu streams, %s worker thread: pushed by the output threads", streams_.size(),
                 streams_.size() > 1 ? "any" : "a shared");
+      set_threaded();
     }
     return threaded_;
+  }
+
+  void set_threaded() {
+    threaded_ = true;
+    // The worker no longer pushes: a thread shared with other elements serves it as well.
+    if (callbacks_.output_threaded) callbacks_.output_threaded();
   }
 
   StreamOutput& output_of(NativeStream& s) {

@@ -38,6 +38,9 @@ class ReceivePath {
     // True while the worker thread also serves other elements (native path, worker thread): a push blocked
     // downstream must then not hold it.
     std::function<bool()> worker_shared;
+    // From now on the output threads push every stream, not the worker (native path, worker thread, once):
+    // the worker's thread may then serve other elements as well.
+    std::function<void()> output_threaded;
   };
 
   virtual ~ReceivePath() = default;

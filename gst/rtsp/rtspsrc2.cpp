@@ -342,6 +342,7 @@ bool start(GstRtspSrc2* self) {
   };
   // Only the worker thread asks, and the worker outlives the receive path.
   cb.worker_shared = [priv] { return priv->worker->shares_thread(); };
+  cb.output_threaded = [priv] { priv->worker->share_thread(); };
   const bool native = settings.rtp_engine == RtpEngine::Native;
   {
     std::lock_guard lock(priv->receive_mutex);

@@ -74,6 +74,11 @@ bool WorkerLoop::running() const {
   return member_ != nullptr;
 }
 
+void WorkerLoop::share_thread() {
+  std::lock_guard lock(mutex_);
+  if (member_) WorkerThread::share(member_);
+}
+
 bool WorkerLoop::shares_thread() const {
   const WorkerThread::Member* m = current_.load();
   return m != nullptr && WorkerThread::shared_now(*m);

@@ -50,6 +50,9 @@ class WorkerLoop {
   GMainContext* context() const { return context_.get(); }
   // True while the thread running this worker also runs others (a shared thread); from the worker thread.
   bool shares_thread() const;
+  // The worker no longer runs anything that may block (pushes downstream): it may move to a thread shared
+  // with other workers (Thread::Shared only; see worker_thread.hpp). Any thread.
+  void share_thread();
 
  protected:
   // Called on the worker thread whenever wake() was called; must take everything pending.

@@ -25,9 +25,11 @@ struct WorkerThread::Member {
   WorkerLoop* loop = nullptr;
   GMainContext* context = nullptr;  // a reference of our own
   std::shared_ptr<WorkerHub> hub;
+  std::string name;  // of the thread it would start
   // Under the registry mutex.
   bool detach_requested = false;
   bool detached = false;
+  bool share_requested = false;  // to move to a shared thread, see WorkerThread::share()
   // The hosting thread's alone.
   bool acquired = false;
   int in_dispatch = 0;  // > 0 while its sources or commands run (it cannot stop itself then)
@@ -48,9 +50,10 @@ thread_local bool t_on_worker_thread = false;
 
 struct Registry {
   std::mutex mutex;
-  std::condition_variable detached;  // a member was detached
-  std::vector<std::shared_ptr<WorkerHub>> shared;
-  std::size_t limit = 0;  // 0: not set yet
+  std::condition_variable detached;                // a member was detached
+  std::vector<std::shared_ptr<WorkerHub>> shared;  // solo and shared threads
+  std::size_t limit = 0;                           // of shared threads; 0: not read yet
+  bool share_all = false;
 };
 
 // Never destroyed: shared threads may still be ending when the process exits.
@@ -59,22 +62,31 @@ Registry& registry() {
   return *r;
 }
 
-// Unless RTSP2_WORKER_THREADS says otherwise, every worker has a thread of its own (a shared thread hands
-// the pushes of its elements to the output pool, which costs CPU per batch: see docs/rtspsrc2.md).
-std::size_t default_limit() {
+// RTSP2_WORKER_THREADS=N: every shared-kind worker goes to one of at most N shared threads. Otherwise each
+// starts on a thread of its own (which pushes a single stream itself: a shared thread would hand every push
+// to the output pool, which costs CPU per batch, see docs/rtspsrc2.md) and moves to one of as many shared
+// threads as there are CPUs once it no longer pushes (WorkerThread::share()).
+void read_limit(Registry& r) {
+  if (r.limit != 0) return;
   if (const char* env = std::getenv("RTSP2_WORKER_THREADS")) {
     const long n = std::strtol(env, nullptr, 10);
-    if (n >= 1 && n <= 65536) return std::size_t(n);
+    if (n >= 1 && n <= 65536) {
+      r.limit = std::size_t(n);
+      r.share_all = true;
+      return;
+    }
   }
-  return std::numeric_limits<std::size_t>::max();
+  r.limit = std::max<std::size_t>(1, g_get_num_processors());
 }
 
 }  // namespace
 
 class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
  public:
-  WorkerHub(std::string name, bool shared)
-      : name_(std::move(name)), shared_(shared), control_(g_main_context_new()) {}
+  // Own: one worker's, ends with it. Solo: one worker's at a time, reused after it left. Shared: several.
+  enum class Kind { Own, Solo, Shared };
+  WorkerHub(std::string name, Kind kind)
+      : name_(std::move(name)), kind_(kind), shared_(kind != Kind::Own), control_(g_main_context_new()) {}
   ~WorkerHub() { g_main_context_unref(control_); }
 
   // With the registry lock held. False when the system refused a thread.
@@ -102,6 +114,7 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   }
   std::thread::id id() const { return id_; }
   bool shared() const { return shared_; }
+  Kind kind() const { return kind_; }
 
   // Runs the member's commands a last time and gives its context back: on this hub's thread.
   void finish(const std::shared_ptr<WorkerThread::Member>& m) {
@@ -129,14 +142,19 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   // Under the registry lock.
   std::vector<std::shared_ptr<WorkerThread::Member>> members_;
   std::atomic<std::size_t> count_{0};
+  bool moved_out_ = false;  // a Solo hub whose worker moved to a shared thread: it ends at once
   void changed() { generation_.fetch_add(1, std::memory_order_release); }
+  void add(const std::shared_ptr<WorkerThread::Member>& m);  // under the registry lock
 
  private:
   void run();
+  // Moves the member to a shared thread (or finishes it, when its stop() came meanwhile): on this thread.
+  void move(const std::shared_ptr<WorkerThread::Member>& m);
   // Adds the context's poll records to fds_; returns its poll timeout.
   gint query(GMainContext* context, gint priority, std::size_t& offset, gint& n);
 
   std::string name_;
+  Kind kind_;
   bool shared_;
   GMainContext* control_;  // no sources: its wake-up ends the poll when members come and go
   std::thread thread_;
@@ -172,6 +190,7 @@ void WorkerHub::run() {
   auto& r = registry();
   std::vector<std::shared_ptr<WorkerThread::Member>> active;
   std::vector<std::shared_ptr<WorkerThread::Member>> leaving;
+  std::vector<std::shared_ptr<WorkerThread::Member>> moving;
   std::uint64_t seen = 0;
   for (;;) {
     // Membership is read again only when it changed (or while there is none, to end after being idle).
@@ -181,20 +200,24 @@ void WorkerHub::run() {
       seen = generation;
       active.clear();
       leaving.clear();
+      moving.clear();
       std::lock_guard lock(r.mutex);
-      for (auto& m : members_) (m->detach_requested ? leaving : active).push_back(m);
+      for (auto& m : members_)
+        (m->detach_requested ? leaving : m->share_requested ? moving : active).push_back(m);
       if (members_.empty()) {
         const auto idle = Clock::now() - idle_since_;
-        if (!shared_ || idle >= kIdleEnd) {
+        if (!shared_ || idle >= kIdleEnd || moved_out_) {
           if (shared_) r.shared.erase(std::find(r.shared.begin(), r.shared.end(), shared_from_this()));
           break;
         }
         timeout = gint(std::chrono::ceil<std::chrono::milliseconds>(kIdleEnd - idle).count());
       }
     }
-    if (!leaving.empty()) {
+    if (!leaving.empty() || !moving.empty()) {
       for (auto& m : leaving) finish(m);
+      for (auto& m : moving) move(m);
       leaving.clear();
+      moving.clear();
       active.clear();
       continue;
     }
@@ -236,62 +259,127 @@ void WorkerHub::run() {
   g_main_context_release(control_);
 }
 
+namespace {
+
+// Under the registry lock: the least loaded of the first `limit` shared threads, none that is busy; a new one
+// while there are fewer, or when all are busy. Null when the system refused a thread.
+std::shared_ptr<WorkerHub> pick_shared(Registry& r, const std::string& name) {
+  std::shared_ptr<WorkerHub> hub;
+  std::size_t count = 0;
+  for (auto& h : r.shared) {
+    if (h->kind() != WorkerHub::Kind::Shared) continue;
+    // More exist only after the limit was lowered, or while all were busy.
+    if (count++ >= r.limit) continue;
+    if (h->busy(kBusy)) continue;
+    if (!hub || h->members_.size() < hub->members_.size()) hub = h;
+  }
+  if (!hub || (!hub->members_.empty() && count < r.limit)) {
+    // Named so that top -H tells them from the threads of one element (Linux allows 15 characters).
+    auto fresh = std::make_shared<WorkerHub>(name + "-shared", WorkerHub::Kind::Shared);
+    if (fresh->start()) {
+      r.shared.push_back(fresh);
+      hub = fresh;
+    }
+  }
+  return hub;
+}
+
+// Under the registry lock: an idle solo thread (a stopped worker's, within its last seconds), else a new one.
+std::shared_ptr<WorkerHub> pick_solo(Registry& r, const std::string& name) {
+  for (auto& h : r.shared)
+    if (h->kind() == WorkerHub::Kind::Solo && h->members_.empty()) return h;
+  auto fresh = std::make_shared<WorkerHub>(name, WorkerHub::Kind::Solo);
+  if (!fresh->start()) return nullptr;
+  r.shared.push_back(fresh);
+  return fresh;
+}
+
+}  // namespace
+
+void WorkerHub::add(const std::shared_ptr<WorkerThread::Member>& m) {
+  m->hub = shared_from_this();
+  // Known to the loop before its first command runs on the thread.
+  m->loop->thread_id_.store(id_);
+  m->loop->current_.store(m.get());
+  members_.push_back(m);
+  moved_out_ = false;
+  count_.store(members_.size(), std::memory_order_relaxed);
+  changed();
+  wake();
+}
+
+void WorkerHub::move(const std::shared_ptr<WorkerThread::Member>& m) {
+  auto& r = registry();
+  {
+    std::lock_guard lock(r.mutex);
+    m->share_requested = false;
+    if (!m->detach_requested) {
+      auto target = pick_shared(r, m->name);
+      if (!target) return;  // no thread to be had: it stays here
+      // Given up before the other thread can take it (it takes it when it reads its members again).
+      if (m->acquired) g_main_context_release(m->context);
+      m->acquired = false;
+      members_.erase(std::find(members_.begin(), members_.end(), m));
+      count_.store(members_.size(), std::memory_order_relaxed);
+      if (members_.empty()) {
+        idle_since_ = Clock::now();
+        moved_out_ = kind_ == Kind::Solo;
+      }
+      changed();
+      target->add(m);
+      return;
+    }
+  }
+  finish(m);  // its stop() came first
+}
+
 std::shared_ptr<WorkerThread::Member> WorkerThread::attach(WorkerLoop* loop, GMainContext* context,
                                                            const std::string& name, bool shared) {
   auto m = std::make_shared<Member>();
   m->loop = loop;
   m->context = g_main_context_ref(context);
+  m->name = name;
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   std::shared_ptr<WorkerHub> hub;
   if (shared) {
-    if (r.limit == 0) r.limit = default_limit();
-    // The least loaded of the first `limit` threads (more exist only after the limit was lowered, or while
-    // all were busy), none that is busy; a new one while there are fewer, or when all are busy.
-    const std::size_t n = std::min(r.limit, r.shared.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      auto& h = r.shared[i];
-      if (h->busy(kBusy)) continue;
-      if (!hub || h->members_.size() < hub->members_.size()) hub = h;
-    }
-    if (!hub || (!hub->members_.empty() && r.shared.size() < r.limit)) {
-      auto fresh = std::make_shared<WorkerHub>(name, true);
-      if (fresh->start()) {
-        r.shared.push_back(fresh);
-        hub = fresh;
-      }
-    }
+    read_limit(r);
+    hub = r.share_all ? pick_shared(r, name) : pick_solo(r, name);
   } else {
-    hub = std::make_shared<WorkerHub>(name, false);
+    hub = std::make_shared<WorkerHub>(name, WorkerHub::Kind::Own);
     if (!hub->start()) hub.reset();
   }
   if (!hub) return nullptr;
-  m->hub = hub;
-  // Known to the loop before its first command runs on the thread.
-  loop->thread_id_.store(hub->id());
-  loop->current_.store(m.get());
-  hub->members_.push_back(m);
-  hub->count_.store(hub->members_.size(), std::memory_order_relaxed);
-  hub->changed();
-  hub->wake();
+  hub->add(m);
   return m;
 }
 
+void WorkerThread::share(const std::shared_ptr<Member>& member) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (member->detach_requested || member->detached || member->hub->kind() != WorkerHub::Kind::Solo) return;
+  member->share_requested = true;
+  member->hub->changed();
+  member->hub->wake();
+}
+
 bool WorkerThread::detach(const std::shared_ptr<Member>& member) {
+  auto& r = registry();
+  std::unique_lock lock(r.mutex);
+  // The hub changes only under the lock (share()), and never while its thread runs this worker.
   auto hub = member->hub;
   if (std::this_thread::get_id() == hub->id()) {
+    lock.unlock();
     if (member->in_dispatch > 0) return false;
     hub->finish(member);
     return true;
   }
-  auto& r = registry();
-  {
-    std::unique_lock lock(r.mutex);
-    member->detach_requested = true;
-    hub->changed();
-    hub->wake();
-    r.detached.wait(lock, [&] { return member->detached; });
-  }
+  member->detach_requested = true;
+  hub->changed();
+  hub->wake();
+  // Waits for whichever thread hosts it by then (a move in progress finishes it instead).
+  r.detached.wait(lock, [&] { return member->detached; });
+  lock.unlock();
   if (!hub->shared()) hub->join();
   return true;
 }
@@ -304,23 +392,25 @@ bool WorkerThread::shared_now(const Member& member) {
   return member.hub->count_.load(std::memory_order_relaxed) > 1;
 }
 
-void WorkerThread::set_shared_thread_limit(std::size_t limit) {
+void WorkerThread::set_shared_thread_limit(std::size_t limit, bool share_all) {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   r.limit = std::max<std::size_t>(1, limit);
+  r.share_all = share_all;
 }
 
 std::size_t WorkerThread::shared_thread_limit() {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
-  if (r.limit == 0) r.limit = default_limit();
+  read_limit(r);
   return r.limit;
 }
 
 std::size_t WorkerThread::shared_threads() {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
-  return r.shared.size();
+  return std::size_t(std::count_if(r.shared.begin(), r.shared.end(),
+                                   [](auto& h) { return h->kind() == WorkerHub::Kind::Shared; }));
 }
 
 }  // namespace rtsp2

@@ -3,15 +3,19 @@
 // own (its sources are never dispatched after its stop(), whatever thread destroys them later) while many
 // loops share a thread.
 //
-//   rtspsrc2 #1 context ─┐
-//   rtspsrc2 #2 context ─┼─▶ shared WorkerThread "rtspsrc2": one poll, then each ready context dispatched,
-//   rtspsrc2 #3 context ─┘   with it as the thread-default context (GIO async calls come back to it)
-//   rtspsink2 context   ───▶ own WorkerThread "rtspsink2" (ends at stop())
+//   rtspsrc2 #1 context ───▶ solo WorkerThread "rtspsrc2" (pushes its single stream itself)
+//   rtspsrc2 #2 context ─┐
+//   rtspsrc2 #3 context ─┼─▶ shared WorkerThread "rtspsrc2-shared": one poll, then each ready context
+//   rtspsrc2 #4 context ─┘   dispatched with it as the thread-default context (GIO async calls come back to
+//   it) rtspsink2 context   ───▶ own WorkerThread "rtspsink2" (ends at stop())
 //
-// Shared threads are process-wide: a loop goes to the one hosting fewest loops, and a new thread starts only
-// while there are fewer than shared_thread_limit() (RTSP2_WORKER_THREADS; unset: no limit, so each loop has
-// a thread to itself, reused after a stop), or when every one is busy (one dispatch running for 100 ms:
-// downstream blocked an element's push on it). A shared thread with nothing to run ends after a few seconds.
+// A shared-kind loop starts on a solo thread (reused by the next loop for a few seconds after it stopped),
+// and moves to a shared thread when share() says it no longer does work that may block (rtspsrc2: its
+// streams are pushed by the output pool). Shared threads are process-wide: a loop goes to the one hosting
+// fewest loops, and a new thread starts only while there are fewer than shared_thread_limit() (as many as
+// CPUs), or when every one is busy (one dispatch running for 100 ms: an application callback blocked it).
+// RTSP2_WORKER_THREADS=N puts every shared-kind loop on at most N shared threads from its start. A shared
+// thread with nothing to run ends after a few seconds.
 #pragma once
 
 #include <glib.h>
@@ -36,13 +40,17 @@ class WorkerThread {
   // when that is done; called on the hosting thread itself (another loop's callback stopping this one), it
   // does it at once. False when called from the loop's own dispatch (it cannot stop itself).
   static bool detach(const std::shared_ptr<Member>& member);
+  // Moves a loop from its solo thread to a shared one, soon (between two dispatches). Any thread; nothing
+  // when it is not on a solo thread or is being stopped.
+  static void share(const std::shared_ptr<Member>& member);
   // True on any worker thread (whose work an element's state change must not wait for).
   static bool on_worker_thread();
   // True while the member's thread also runs other loops.
   static bool shared_now(const Member& member);
 
-  // How many shared threads may run; tests lower it. The default is RTSP2_WORKER_THREADS, else no limit.
-  static void set_shared_thread_limit(std::size_t limit);
+  // How many shared threads may run, and whether loops go there from their start; tests set them. The
+  // default is RTSP2_WORKER_THREADS (from the start), else the number of CPUs (after share()).
+  static void set_shared_thread_limit(std::size_t limit, bool share_all = true);
   static std::size_t shared_thread_limit();
   // Shared threads started and not yet ended.
   static std::size_t shared_threads();

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../common/threads.hpp"
 #include "control_connection.hpp"
 #include "gst_ptr.hpp"
 #include "media_transport.hpp"
@@ -331,6 +332,89 @@ GST_START_TEST(test_shared_worker_thread_is_reused) {
   b.stop();
   fail_if(seen[0] == seen[1], "two workers on one thread without a limit");
   fail_unless(seen[2] == seen[0], "a new thread instead of the idle one");
+}
+GST_END_TEST;
+
+// By default a shared-kind worker starts on a thread of its own and moves to a shared one (at most
+// shared_thread_limit()) when it asks to: its commands keep their order across the move, its thread ends, and
+// a stop() that comes before the move is done still runs everything queued.
+GST_START_TEST(test_worker_moves_to_a_shared_thread) {
+  WorkerThread::set_shared_thread_limit(1, false);
+  struct Ran {
+    std::mutex m;
+    std::vector<std::pair<int, std::thread::id>> commands;
+    bool shared = false;
+  };
+  Ran ran[2];
+  std::vector<std::unique_ptr<Worker<int>>> workers;
+  for (int w = 0; w < 2; ++w) {
+    workers.push_back(std::make_unique<Worker<int>>(
+        w == 0 ? "mover-a" : "mover-b",
+        [&ran, &workers, w](int& c) {
+          std::lock_guard l(ran[w].m);
+          ran[w].commands.emplace_back(c, std::this_thread::get_id());
+          ran[w].shared = workers[std::size_t(w)]->shares_thread();
+        },
+        WorkerLoop::Thread::Shared));
+  }
+  auto last = [&](int w) {
+    std::lock_guard l(ran[w].m);
+    return ran[w].commands.empty() ? std::make_pair(-1, std::thread::id()) : ran[w].commands.back();
+  };
+  auto run_one = [&](int w, int c) {
+    workers[std::size_t(w)]->push(c);
+    const auto until = SteadyClock::now() + 10s;
+    while (last(w).first != c && SteadyClock::now() < until) std::this_thread::yield();
+    return last(w).first == c;
+  };
+  for (auto& w : workers) w->start();
+  fail_unless(run_one(0, 0) && run_one(1, 0));
+  const std::thread::id solo[2] = {last(0).second, last(1).second};
+  fail_if(solo[0] == solo[1], "both workers started on one thread");
+  fail_unless_equals_int(int(WorkerThread::shared_threads()), 0);
+  fail_unless_equals_int(rtsp2::test::threads_named("mover-a"), 1);
+
+  for (auto& w : workers) w->share_thread();
+  // Commands pushed meanwhile run in order; the move shows within a bounded number of them.
+  int next = 1;
+  const auto until = SteadyClock::now() + 10s;
+  while (SteadyClock::now() < until) {
+    fail_unless(run_one(0, next) && run_one(1, next));
+    ++next;
+    if (last(0).second == last(1).second) break;
+  }
+  fail_unless(last(0).second == last(1).second, "not moved after %d commands", next);
+  fail_if(last(0).second == solo[0] || last(0).second == solo[1]);
+  fail_unless_equals_int(int(WorkerThread::shared_threads()), 1);
+  // Both there now: a knows it shares its thread.
+  fail_unless(run_one(0, next) && run_one(1, next));
+  {
+    std::lock_guard l(ran[0].m);
+    fail_unless(ran[0].shared);
+    for (std::size_t i = 0; i < ran[0].commands.size(); ++i)
+      fail_unless_equals_int(ran[0].commands[i].first, int(i));
+  }
+  // The threads they left end.
+  const auto gone_by = SteadyClock::now() + 10s;
+  while (rtsp2::test::threads_named("mover-a") + rtsp2::test::threads_named("mover-b") > 0 &&
+         SteadyClock::now() < gone_by)
+    std::this_thread::yield();
+  fail_unless_equals_int(rtsp2::test::threads_named("mover-a") + rtsp2::test::threads_named("mover-b"), 0);
+  // Named after the worker that moved first.
+  fail_unless_equals_int(
+      rtsp2::test::threads_named("mover-a-shared") + rtsp2::test::threads_named("mover-b-shared"), 1);
+
+  // Asked to move and stopped at once: whichever comes first, everything queued runs once.
+  std::atomic<int> count{0};
+  Worker<int> c(
+      "mover-c", [&](int&) { count.fetch_add(1); }, WorkerLoop::Thread::Shared);
+  c.start();
+  for (int i = 0; i < 100; ++i) c.push(i);
+  c.share_thread();
+  c.stop();
+  fail_unless_equals_int(count.load(), 100);
+  fail_if(c.running());
+  for (auto& w : workers) w->stop();
 }
 GST_END_TEST;
 
@@ -1069,6 +1153,7 @@ static Suite* io_layer_suite() {
   tcase_add_test(worker, test_shared_worker_stopped_by_a_neighbour);
   tcase_add_test(worker, test_shared_worker_avoids_a_blocked_thread);
   tcase_add_test(worker, test_shared_worker_thread_is_reused);
+  tcase_add_test(worker, test_worker_moves_to_a_shared_thread);
   tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
   tcase_add_test(worker, test_timer_armed_from_another_thread_wakes_the_context);
   TCase* conn = tcase_create("control_connection");

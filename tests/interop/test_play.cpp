@@ -4,11 +4,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <string>
 
 #include "../common/rtsp_test_server.hpp"
+#include "../common/threads.hpp"
 #include "src_probe.hpp"
 
 #include "../common/check.hpp"
@@ -118,23 +120,6 @@ GST_START_TEST(test_read_interval_batches_media) {
 }
 GST_END_TEST;
 
-// Threads of this process whose name is `name` (what pthread_setname_np gave them).
-int threads_named(const std::string& name) {
-  int n = 0;
-  GDir* dir = g_dir_open("/proc/self/task", 0, nullptr);
-  fail_unless(dir != nullptr);
-  while (const char* tid = g_dir_read_name(dir)) {
-    gchar* comm = nullptr;
-    const std::string path = std::string("/proc/self/task/") + tid + "/comm";
-    if (g_file_get_contents(path.c_str(), &comm, nullptr, nullptr)) {
-      if (g_strchomp(comm) == name) ++n;
-      g_free(comm);
-    }
-  }
-  g_dir_close(dir);
-  return n;
-}
-
 // rtspsrc2 elements share their worker threads (RTSP2_WORKER_THREADS of them at most, here 1), over UDP and
 // TCP, and each still plays; the single-stream elements then push through the output threads, so that one
 // blocked downstream would not hold the others.
@@ -154,12 +139,62 @@ GST_START_TEST(test_elements_share_worker_threads) {
                 "%d buffers (errors %d)", p->pad("stream_0").rtp_buffers, p->error_count());
     fail_unless_equals_int(p->error_count(), 0);
   }
-  fail_unless_equals_int(threads_named("rtspsrc2"), 1);
+  fail_unless_equals_int(threads_named("rtspsrc2-shared"), 1);
+  fail_unless_equals_int(threads_named("rtspsrc2"), 0);
   // The native engine's output threads push (rtpbin has threads of its own).
   const char* engine = g_getenv("RTSP2_RTP_ENGINE");
   if (engine == nullptr || g_str_equal(engine, "native")) fail_unless(threads_named("rtspsrc2-out") >= 1);
   probes.clear();
   g_unsetenv("RTSP2_WORKER_THREADS");
+}
+GST_END_TEST;
+
+// By default an element whose streams the output threads push (the native engine with two streams) leaves
+// its own worker thread for one shared with other such elements, at most one per CPU: three A/V elements,
+// and no worker thread of their own is left. Each goes on playing there.
+GST_START_TEST(test_multi_stream_elements_share_worker_threads) {
+  const char* engine = g_getenv("RTSP2_RTP_ENGINE");
+  const bool native = engine == nullptr || g_str_equal(engine, "native");
+  auto server = serve({"/av", h264_aac_launch()});
+  std::vector<std::unique_ptr<SrcProbe>> probes;
+  for (int i = 0; i < 3; ++i) {
+    probes.push_back(std::make_unique<SrcProbe>("rtspsrc2", server->url("/av"), false));
+    g_object_set(probes.back()->src(), "latency", 200u, nullptr);
+    fail_if(probes.back()->set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  }
+  auto each_has = [&](int buffers) {
+    for (auto& p : probes)
+      for (const char* pad : {"stream_0", "stream_1"})
+        if (p->pad(pad).rtp_buffers < buffers) return false;
+    return true;
+  };
+  fail_unless(probes[0]->wait([&] { return each_has(10); }, kTimeoutMs));
+  if (native) {
+    // Their own threads end as they move.
+    fail_unless(probes[0]->wait([] { return threads_named("rtspsrc2") == 0; }, kTimeoutMs), "%d left",
+                threads_named("rtspsrc2"));
+    const int shared = threads_named("rtspsrc2-shared");
+    fail_unless(shared >= 1 && shared <= int(std::min(3u, g_get_num_processors())), "%d shared threads",
+                shared);
+  } else {
+    // rtpbin pushes from threads of its own; each worker keeps its thread.
+    fail_unless_equals_int(threads_named("rtspsrc2"), 3);
+  }
+  int seen[3][2];
+  for (int i = 0; i < 3; ++i)
+    for (int k = 0; k < 2; ++k)
+      seen[i][k] = probes[std::size_t(i)]->pad(k ? "stream_1" : "stream_0").rtp_buffers;
+  // Still reading, depacketising and pushing on every stream after the move.
+  fail_unless(probes[0]->wait(
+      [&] {
+        for (int i = 0; i < 3; ++i)
+          for (int k = 0; k < 2; ++k)
+            if (probes[std::size_t(i)]->pad(k ? "stream_1" : "stream_0").rtp_buffers <= seen[i][k] + 5)
+              return false;
+        return true;
+      },
+      kTimeoutMs));
+  for (auto& p : probes) fail_unless_equals_int(p->error_count(), 0);
 }
 GST_END_TEST;
 
@@ -441,6 +476,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_h264_aac);
   tcase_add_test(tc, test_read_interval_batches_media);
   tcase_add_test(tc, test_elements_share_worker_threads);
+  tcase_add_test(tc, test_multi_stream_elements_share_worker_threads);
   tcase_add_test(tc, test_udp_buffer_size_and_kernel_drops);
   tcase_add_test(tc, test_caps_as_rtspsrc);
   tcase_add_test(tc, test_multicast);
