@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
+#include <ctime>
 #include <functional>
 #include <future>
 #include <latch>
@@ -861,6 +863,51 @@ GObjectPtr<GSocketAddress> loopback(std::uint16_t port) {
   GObjectPtr<GInetAddress> lo(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
   return GObjectPtr<GSocketAddress>(g_inet_socket_address_new(lo.get(), port));
 }
+
+// Linux turns receive timestamps on for the whole stack from a work queue after the first socket asks: until
+// then a datagram is stamped when it is read, not when it arrived. True once a datagram that waited 2 ms
+// says so (bounded; a loaded machine may take a while).
+bool kernel_rx_timestamps_on() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return false;
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  bool stamped = false;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    const auto until = SteadyClock::now() + 10s;
+    while (!stamped && SteadyClock::now() < until) {
+      sendto(fd, "t", 1, 0, reinterpret_cast<sockaddr*>(&addr), len);
+      const auto sent = SteadyClock::now();
+      while (SteadyClock::now() - sent < 2ms) std::this_thread::yield();
+      char byte = 0;
+      iovec iov{&byte, 1};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      msghdr h{};
+      h.msg_iov = &iov;
+      h.msg_iovlen = 1;
+      h.msg_control = control;
+      h.msg_controllen = sizeof control;
+      if (recvmsg(fd, &h, 0) < 0) break;
+      timespec now{};
+      clock_gettime(CLOCK_REALTIME, &now);
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        const std::int64_t age =
+            (std::int64_t(now.tv_sec) - ts.tv_sec) * 1'000'000'000 + (now.tv_nsec - ts.tv_nsec);
+        stamped = age >= 1'000'000;
+      }
+    }
+  }
+  close(fd);
+  return stamped;
+}
 }  // namespace
 
 GST_START_TEST(test_udp_receive_batches) {
@@ -905,6 +952,7 @@ GST_START_TEST(test_udp_read_interval_batches_with_arrival_ages) {
   fail_unless(pair != nullptr);
   constexpr auto kInterval = 2400ms;
   constexpr auto kFirstRest = kInterval / 8;
+  fail_unless(kernel_rx_timestamps_on());
   auto tx = sender_socket();
   auto to = loopback(pair->rtp_port());
   struct Read {
