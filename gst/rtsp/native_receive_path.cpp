@@ -308,6 +308,7 @@ class NativeReceivePath final : public ReceivePath {
 
   GstFlowReturn push_list(NativeStream& s, BufferListPtr& list) {
     if (!list) return GST_FLOW_OK;
+    const bool pool = threaded();
     if (!s.announced) {
       s.announced = true;
       // The caps of the first packet are on the pad before it is announced (the element copies them to its
@@ -315,9 +316,18 @@ class NativeReceivePath final : public ReceivePath {
       GstEvent* caps = caps_event(s, s.caps_pt);
       gst_pad_store_sticky_event(s.pad.get(), caps);
       gst_event_unref(caps);
-      if (callbacks_.pad_added) callbacks_.pad_added(s.index, s.pad.get());
+      if (callbacks_.pad_added) {
+        // Announced by whichever thread pushes: an application's pad-added handler (linking, starting a
+        // branch) must not hold a worker that may serve other elements.
+        if (pool) {
+          output_of(s).announce(
+              [this, index = s.index, pad = s.pad.get()] { callbacks_.pad_added(index, pad); });
+        } else {
+          callbacks_.pad_added(s.index, s.pad.get());
+        }
+      }
     }
-    if (threaded()) {
+    if (pool) {
       // What downstream answered since the last batch (EOS, errors) takes effect now.
       if (const GstFlowReturn f = output_of(s).last_flow(); f != GST_FLOW_OK) {
         s.output->reset_flow();

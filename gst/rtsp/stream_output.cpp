@@ -46,6 +46,11 @@ bool StreamOutput::push_list(GstBufferList* list) {
   return true;
 }
 
+void StreamOutput::announce(std::function<void()> fn) {
+  std::lock_guard lock(mutex_);
+  announce_ = std::move(fn);
+}
+
 void StreamOutput::push_event(GstEvent* event) {
   bool schedule = false;
   {
@@ -74,6 +79,7 @@ void StreamOutput::claim() {
 void StreamOutput::run_queued() {
   for (;;) {
     GstMiniObject* item = nullptr;
+    std::function<void()> announce;
     {
       std::lock_guard lock(mutex_);
       if (stopping_ || queue_.empty()) {
@@ -85,7 +91,9 @@ void StreamOutput::run_queued() {
       item = queue_.front();
       queue_.pop_front();
       if (GST_IS_BUFFER_LIST(item)) queued_buffers_ -= gst_buffer_list_length(GST_BUFFER_LIST_CAST(item));
+      if (announce_) announce.swap(announce_);
     }
+    if (announce) announce();
     if (GST_IS_BUFFER_LIST(item)) {
       const GstFlowReturn ret = gst_pad_push_list(pad_, GST_BUFFER_LIST_CAST(item));
       if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING) last_flow_.store(ret);

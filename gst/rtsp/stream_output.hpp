@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "output_pool.hpp"
@@ -37,6 +38,9 @@ class StreamOutput final : private OutputPool::Job {
   StreamOutput(const StreamOutput&) = delete;
   StreamOutput& operator=(const StreamOutput&) = delete;
 
+  // Runs `fn` on the pool thread before it pushes the next item (the pad's pad-added: an application's
+  // handler then holds that thread, not the worker, which may serve other elements too).
+  void announce(std::function<void()> fn);
   // Takes ownership. False (and the list is dropped) when the FIFO is full.
   bool push_list(GstBufferList* list);
   void push_event(GstEvent* event);
@@ -57,6 +61,7 @@ class StreamOutput final : private OutputPool::Job {
   std::mutex mutex_;
   std::condition_variable idle_;  // signalled when a pool thread stops running this stream
   std::deque<GstMiniObject*> queue_;
+  std::function<void()> announce_;  // before the next item
   std::size_t queued_buffers_ = 0;
   bool scheduled_ = false;  // in the pool's FIFO or running on a pool thread
   bool running_ = false;    // on a pool thread

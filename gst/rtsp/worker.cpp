@@ -122,10 +122,12 @@ GSource* new_deadline_source(GSourceFuncs* funcs) {
 void set_deadline(GSource* source, gint64 deadline_us) {
   auto* d = reinterpret_cast<DeadlineSource*>(source);
   if (__atomic_exchange_n(&d->deadline_us, deadline_us, __ATOMIC_ACQ_REL) == deadline_us) return;
-  // The context's own thread computes its poll timeout afresh before the next poll; another thread must wake
-  // it.
+  // The context's thread computes its poll timeout afresh after dispatching it; from anywhere else (another
+  // thread, or another worker's dispatch on a shared thread, which leaves this context's prepared state
+  // alone) the context must be woken.
   GMainContext* context = g_source_get_context(source);
-  if (deadline_us >= 0 && context != nullptr && !g_main_context_is_owner(context))
+  if (deadline_us >= 0 && context != nullptr &&
+      (!g_main_context_is_owner(context) || g_main_context_get_thread_default() != context))
     g_main_context_wakeup(context);
 }
 

@@ -34,8 +34,13 @@ struct WorkerThread::Member {
   bool acquired = false;
   int in_dispatch = 0;  // > 0 while its sources or commands run (it cannot stop itself then)
   gint priority = 0;
-  std::size_t fd_offset = 0;
+  std::size_t fd_offset = 0;  // in the hub's poll array this round
   gint n_fds = 0;
+  // What its last prepare and query gave: polled again as they are until it is dispatched or something of it
+  // fires (its fds, its deadline), so that a wake-up for one worker does not prepare and check all of them.
+  bool stale = true;
+  std::vector<GPollFD> fds;
+  gint64 deadline_us = -1;  // g_get_monotonic_time() base; -1: none
 
   ~Member() { g_main_context_unref(context); }
 };
@@ -144,7 +149,7 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   std::atomic<std::size_t> count_{0};
   bool moved_out_ = false;  // a Solo hub whose worker moved to a shared thread: it ends at once
   void changed() { generation_.fetch_add(1, std::memory_order_release); }
-  void add(const std::shared_ptr<WorkerThread::Member>& m);  // under the registry lock
+  void add(const std::shared_ptr<WorkerThread::Member>& m, bool moving);  // under the registry lock
 
  private:
   void run();
@@ -228,6 +233,7 @@ void WorkerHub::run() {
     std::size_t control_offset = 0;
     gint control_n = 0;
     query(control_, control_priority, control_offset, control_n);
+    const gint64 now = g_get_monotonic_time();
     for (auto& m : active) {
       if (!m->acquired) {
         m->acquired = g_main_context_acquire(m->context) != FALSE;
@@ -235,15 +241,32 @@ void WorkerHub::run() {
           g_critical("rtsp2 worker thread: a worker's context is run by another thread");
       }
       if (!m->acquired) continue;
-      g_main_context_prepare(m->context, &m->priority);
-      const gint t = query(m->context, m->priority, m->fd_offset, m->n_fds);
-      if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
+      if (m->stale) {
+        g_main_context_prepare(m->context, &m->priority);
+        const gint t = query(m->context, m->priority, m->fd_offset, m->n_fds);
+        m->fds.assign(fds_.begin() + std::ptrdiff_t(m->fd_offset), fds_.end());
+        m->deadline_us = t < 0 ? -1 : now + gint64(t) * 1000;
+        m->stale = false;
+      } else {
+        // Nothing of it changed since (anything from another thread signals its wake-up fd, polled here).
+        m->fd_offset = fds_.size();
+        fds_.insert(fds_.end(), m->fds.begin(), m->fds.end());
+      }
+      if (m->deadline_us >= 0) {
+        const gint t = gint(std::clamp<gint64>((m->deadline_us - now + 999) / 1000, 0, G_MAXINT));
+        if (timeout < 0 || t < timeout) timeout = t;
+      }
     }
     g_poll(fds_.data(), guint(fds_.size()), timeout);
     g_main_context_check(control_, control_priority, fds_.data() + control_offset, control_n);
+    const gint64 after = g_get_monotonic_time();
     for (auto& m : active) {
       // A member detached meanwhile (by a callback of another one) is not the thread's any more.
       if (m->detached || !m->acquired) continue;
+      bool fired = m->deadline_us >= 0 && after >= m->deadline_us;
+      for (gint i = 0; i < m->n_fds && !fired; ++i) fired = fds_[m->fd_offset + std::size_t(i)].revents != 0;
+      if (!fired) continue;
+      m->stale = true;
       if (!g_main_context_check(m->context, m->priority, fds_.data() + m->fd_offset, m->n_fds)) continue;
       ++m->in_dispatch;
       busy_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
@@ -296,11 +319,16 @@ std::shared_ptr<WorkerHub> pick_solo(Registry& r, const std::string& name) {
 
 }  // namespace
 
-void WorkerHub::add(const std::shared_ptr<WorkerThread::Member>& m) {
+void WorkerHub::add(const std::shared_ptr<WorkerThread::Member>& m, bool moving) {
   m->hub = shared_from_this();
-  // Known to the loop before its first command runs on the thread.
-  m->loop->thread_id_.store(id_);
-  m->loop->current_.store(m.get());
+  // Known to the loop before its first command runs on the thread. A member on its way out of a loop that
+  // was stopped and started again meanwhile (moving while its stop() waited for the lock) leaves the new
+  // member's fields alone.
+  if (!moving || m->loop->current_.load() == m.get()) {
+    m->loop->thread_id_.store(id_);
+    m->loop->current_.store(m.get());
+  }
+  m->stale = true;  // prepared afresh by its new thread
   members_.push_back(m);
   moved_out_ = false;
   count_.store(members_.size(), std::memory_order_relaxed);
@@ -326,7 +354,7 @@ void WorkerHub::move(const std::shared_ptr<WorkerThread::Member>& m) {
         moved_out_ = kind_ == Kind::Solo;
       }
       changed();
-      target->add(m);
+      target->add(m, true);
       return;
     }
   }
@@ -350,7 +378,7 @@ std::shared_ptr<WorkerThread::Member> WorkerThread::attach(WorkerLoop* loop, GMa
     if (!hub->start()) hub.reset();
   }
   if (!hub) return nullptr;
-  hub->add(m);
+  hub->add(m, false);
   return m;
 }
 

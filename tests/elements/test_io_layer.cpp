@@ -406,7 +406,8 @@ GST_START_TEST(test_worker_moves_to_a_shared_thread) {
   fail_unless_equals_int(
       rtsp2::test::threads_named("mover-a-shared") + rtsp2::test::threads_named("mover-b-shared"), 1);
 
-  // Asked to move and stopped at once: whichever comes first, everything queued runs once.
+  // Asked to move and stopped at once (the stop may find it moved or not): everything queued runs once, and
+  // the stop returns.
   std::atomic<int> count{0};
   Worker<int> c(
       "mover-c", [&](int&) { count.fetch_add(1); }, WorkerLoop::Thread::Shared);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -144,6 +146,60 @@ GST_START_TEST(test_elements_share_worker_threads) {
   // The native engine's output threads push (rtpbin has threads of its own).
   const char* engine = g_getenv("RTSP2_RTP_ENGINE");
   if (engine == nullptr || g_str_equal(engine, "native")) fail_unless(threads_named("rtspsrc2-out") >= 1);
+  probes.clear();
+  g_unsetenv("RTSP2_WORKER_THREADS");
+}
+GST_END_TEST;
+
+// A pad-added handler that takes its time (an application linking and starting a branch, opening a device)
+// holds the thread that announced the pad, never a worker that other elements share: with every element on
+// one worker thread, two elements keep delivering while the third one's handler waits.
+GST_START_TEST(test_slow_pad_added_does_not_hold_shared_workers) {
+  g_setenv("RTSP2_WORKER_THREADS", "1", TRUE);
+  auto server = serve({"/av", h264_aac_launch()});
+  struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool entered = false;
+    bool open = false;
+  } gate;
+  std::vector<std::unique_ptr<SrcProbe>> probes;
+  for (int i = 0; i < 3; ++i) {
+    probes.push_back(std::make_unique<SrcProbe>("rtspsrc2", server->url("/av"), false));
+    g_object_set(probes.back()->src(), "latency", 200u, nullptr);
+  }
+  g_signal_connect(probes[2]->src(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad*, gpointer data) {
+                     auto* g = static_cast<Gate*>(data);
+                     std::unique_lock l(g->m);
+                     g->entered = true;
+                     g->cv.notify_all();
+                     g->cv.wait_for(l, std::chrono::seconds(20), [g] { return g->open; });
+                   }),
+                   &gate);
+  for (auto& p : probes) fail_if(p->set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  {
+    std::unique_lock l(gate.m);
+    fail_unless(gate.cv.wait_for(l, std::chrono::seconds(10), [&] { return gate.entered; }));
+  }
+  int before[2];
+  for (int i = 0; i < 2; ++i) before[i] = probes[std::size_t(i)]->pad("stream_0").rtp_buffers;
+  const bool others_went_on = probes[0]->wait(
+      [&] {
+        return probes[0]->pad("stream_0").rtp_buffers > before[0] + 20 &&
+               probes[1]->pad("stream_0").rtp_buffers > before[1] + 20;
+      },
+      kTimeoutMs);
+  {
+    std::lock_guard l(gate.m);
+    gate.open = true;
+    gate.cv.notify_all();
+  }
+  fail_unless(others_went_on, "neighbours stalled: +%d, +%d buffers",
+              probes[0]->pad("stream_0").rtp_buffers - before[0],
+              probes[1]->pad("stream_0").rtp_buffers - before[1]);
+  // The third one goes on once its handler returns.
+  fail_unless(probes[2]->wait([&] { return probes[2]->pad("stream_0").rtp_buffers >= 10; }, kTimeoutMs));
+  for (auto& p : probes) fail_unless_equals_int(p->error_count(), 0);
   probes.clear();
   g_unsetenv("RTSP2_WORKER_THREADS");
 }
@@ -477,6 +533,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_read_interval_batches_media);
   tcase_add_test(tc, test_elements_share_worker_threads);
   tcase_add_test(tc, test_multi_stream_elements_share_worker_threads);
+  tcase_add_test(tc, test_slow_pad_added_does_not_hold_shared_workers);
   tcase_add_test(tc, test_udp_buffer_size_and_kernel_drops);
   tcase_add_test(tc, test_caps_as_rtspsrc);
   tcase_add_test(tc, test_multicast);
