@@ -3,7 +3,9 @@
 #include "worker.hpp"
 
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -34,6 +36,13 @@ constexpr int kRtcpBatch = 4;
 constexpr int kRoundsPerWake = 8;
 constexpr gsize kInitialPacketSize = 2048;
 constexpr gsize kMaxPacketSize = 65536;
+// The shortest rest taken (shorter ones: read as it arrives). Rests end on a timerfd, to the microsecond: a
+// fast stream's bursts (a raw video frame sent as one list, hundreds of datagrams in a few ms) fill the
+// receive buffer within a millisecond, yet a tenth of one already gathers dozens of datagrams per wake-up
+// where reading as they arrive takes one or two. Without a timerfd a rest ends on the context's poll
+// timeout, which counts whole milliseconds.
+constexpr std::chrono::microseconds kMinRest{100};
+constexpr std::chrono::microseconds kMinPollRest{1000};
 // Older timestamps mean the wall clock stepped between arrival and read: the age is not trusted then.
 constexpr std::int64_t kMaxAgeNs = 5'000'000'000;
 
@@ -95,6 +104,8 @@ struct UdpPair::Receiver {
   AttachedSourcePtr source;
   gpointer fd_tag = nullptr;
   bool fd_polled = true;
+  int timer_fd = -1;  // ends the rests (with moderation); -1: the source's deadline does, to the ms
+  bool timer_armed = false;
   std::chrono::microseconds max_interval{0};
   std::chrono::microseconds interval{0};
   std::chrono::microseconds cap{0};  // what the rests may grow to (lowered after bursts and drops)
@@ -115,6 +126,7 @@ struct UdpPair::Receiver {
 
   ~Receiver() {
     source.reset();
+    if (timer_fd >= 0) close(timer_fd);
     release_spare();
     if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
   }
@@ -156,6 +168,7 @@ struct UdpPair::Receiver {
     socklen_t len = sizeof granted;
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &len) == 0 && granted > 0)
       receive_buffer = std::size_t(granted);
+    if (max_interval.count() > 0) timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     cap = max_interval;
     interval = max_interval / 16;  // slow start (the first rest is twice that): see adapt()
     stats.interval = interval;
@@ -174,6 +187,7 @@ struct UdpPair::Receiver {
     // never iterates the context, so it may be "recursive" and skip that.
     g_source_set_can_recurse(src, TRUE);
     fd_tag = g_source_add_unix_fd(src, fd, G_IO_IN);
+    if (timer_fd >= 0) g_source_add_unix_fd(src, timer_fd, G_IO_IN);
     g_source_attach(src, context);
     source.reset(src);
   }
@@ -196,17 +210,37 @@ struct UdpPair::Receiver {
     const gint64 now = g_get_monotonic_time();
     const bool dropped = d.kernel_drops > 0;
     stats.kernel_drops += d.kernel_drops;
+    // What a rest gathered (the socket not polled meanwhile), not what came while it was polled (a thread
+    // that woke late into a burst): only the former says how long a rest may be.
+    const bool rested = !fd_polled;
     const bool rest =
-        max_interval.count() > 0 && pending_bytes > 0 && adapt(pending_bytes, now - since, dropped);
+        max_interval.count() > 0 && pending_bytes > 0 && adapt(pending_bytes, now - since, rested, dropped);
     pending_bytes = 0;
     since = now;
     if (rest) {
       poll_fd(false);
-      set_deadline(source.get(), now + interval.count());
+      if (timer_fd >= 0) {
+        arm_timer(interval);
+      } else {
+        set_deadline(source.get(), now + interval.count());
+      }
     } else {
+      if (timer_armed) arm_timer(std::chrono::microseconds(0));
       poll_fd(true);
     }
   }
+
+  // Starts a rest of `d` on the timerfd; 0 disarms it. Either way an expiry not yet seen is forgotten, so
+  // that the fd polls readable only when the rest in force ends.
+  void arm_timer(std::chrono::microseconds d) {
+    itimerspec t{};
+    t.it_value.tv_sec = time_t(d.count() / 1'000'000);
+    t.it_value.tv_nsec = long(d.count() % 1'000'000) * 1000;
+    timerfd_settime(timer_fd, 0, &t, nullptr);
+    timer_armed = d.count() > 0;
+  }
+
+  std::chrono::microseconds min_rest() const { return timer_fd >= 0 ? kMinRest : kMinPollRest; }
 
   void poll_fd(bool on) {
     if (fd_polled == on) return;
@@ -219,19 +253,25 @@ struct UdpPair::Receiver {
   // MTU-sized datagrams). It starts at an eighth of the configured interval and at most doubles per rest, so
   // a fast stream never overflows the buffer while the rate is being learnt. Bursts (a key frame) are what
   // an average rate misses: a rest that ended with half the buffer taken caps all later rests at half its
-  // length, and one during which the kernel dropped datagrams at a quarter, for the socket's life. False: no
-  // rest (read at once).
-  bool adapt(std::uint64_t bytes, gint64 elapsed_us, bool dropped) {
+  // length, and one during which the kernel dropped datagrams at a quarter, for the socket's life. `rested`:
+  // the bytes came while the socket rested (not polled); what a polled socket held when it was read came
+  // however fast the thread woke, which no rest changes. False: no rest (read at once).
+  bool adapt(std::uint64_t bytes, gint64 elapsed_us, bool rested, bool dropped) {
     using std::chrono::microseconds;
-    if (receive_buffer > 0 && bytes * 2 > receive_buffer / 2) cap = std::min(cap, interval / 2);
+    // A rest that ended late (the thread got the CPU only later) also gathered what came after it was due:
+    // only the rest's own share counts, at the rate of the whole wait.
+    const std::uint64_t gathered = elapsed_us > interval.count() && interval.count() > 0
+                                       ? bytes * std::uint64_t(interval.count()) / std::uint64_t(elapsed_us)
+                                       : bytes;
+    if (rested && receive_buffer > 0 && gathered * 2 > receive_buffer / 2) cap = std::min(cap, interval / 2);
     if (dropped) cap = std::min(cap, interval / 4);
-    if (cap < std::chrono::milliseconds(1)) cap = microseconds(0);
-    microseconds next = std::min(cap, std::max<microseconds>(interval * 2, std::chrono::milliseconds(1)));
+    if (cap < min_rest()) cap = microseconds(0);
+    microseconds next = std::min(cap, std::max<microseconds>(interval * 2, min_rest()));
     if (receive_buffer > 0 && bytes > 0 && elapsed_us > 0) {
       const double limit_us = double(receive_buffer) * double(elapsed_us) / (8.0 * double(bytes));
       if (limit_us < double(next.count())) next = microseconds(std::int64_t(limit_us));
     }
-    interval = next < std::chrono::milliseconds(1) ? microseconds(0) : next;
+    interval = next < min_rest() ? microseconds(0) : next;
     stats.interval = interval;
     return interval.count() > 0;
   }

@@ -12,8 +12,11 @@
 // whole video frame or more instead of one datagram, and the kernel timestamps keep the arrival times exact.
 // The rest starts at an eighth of the interval and at most doubles per rest, and it is kept short enough that
 // the measured rate fills at most a quarter of the socket's receive buffer meanwhile (fast streams rest
-// less); after a rest that ended with half of it taken (a key frame's burst), or one during which the kernel
-// dropped datagrams (SO_RXQ_OVFL, counted in kernel_drops), rests stay shorter for the socket's life.
+// less); after a rest that ended with half of it taken (a key frame's burst; of a rest that ended late, only
+// its own share counts, and a burst read while the socket was polled does not count), or one during which
+// the kernel dropped datagrams (SO_RXQ_OVFL, counted in kernel_drops), rests stay shorter for the socket's
+// life. Rests end on a timerfd, to the microsecond, and may be as short as 100 µs: a raw video frame's
+// burst then comes in a few reads instead of one wake-up per datagram or two.
 //
 // Element-neutral (rtspsrc2 receives, rtspsink2 sends). Receiving and sending run on the thread of the
 // context given to start_receive(); send_*() may be called from any thread (GSocket sends are thread-safe).

@@ -1034,6 +1034,84 @@ GST_START_TEST(test_udp_read_interval_adapts_to_the_receive_buffer) {
 }
 GST_END_TEST;
 
+// Rests keep microsecond precision (they end on a timerfd, not on the context's poll timeout, which counts
+// whole milliseconds): with an interval of 1.6 ms the first rest is 200 µs (twice the slow start's 100 µs),
+// and what arrives meanwhile is read after it.
+GST_START_TEST(test_udp_read_interval_rests_below_a_millisecond) {
+  TestContext ctx;
+  std::string err;
+  auto pair = UdpPair::bind_unicast({}, &err);
+  fail_unless(pair != nullptr);
+  constexpr auto kInterval = 1600us;
+  auto tx = sender_socket();
+  auto to = loopback(pair->rtp_port());
+  std::vector<SteadyClock::time_point> reads;
+  std::size_t received = 0;
+  std::chrono::microseconds rest{-1};
+  pair->start_receive(
+      ctx.get(),
+      [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t>) {
+        reads.push_back(SteadyClock::now());
+        received += gst_buffer_list_length(list.get());
+        if (reads.size() == 1) {
+          for (int i = 0; i < 10; ++i) g_socket_send_to(tx.get(), to.get(), "later", 5, nullptr, nullptr);
+        } else if (reads.size() == 2) {
+          rest = pair->stats(MediaChannel::Rtp).interval;  // the rest that just ended
+        }
+      },
+      ReceiveOptions{kInterval});
+  g_socket_send_to(tx.get(), to.get(), "first", 5, nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] { return received == 11; }));
+  fail_unless(rest == 200us, "rest %lld us", (long long)rest.count());
+  fail_unless(reads[1] - reads[0] >= 200us, "second read %lld us after the first",
+              (long long)std::chrono::duration_cast<std::chrono::microseconds>(reads[1] - reads[0]).count());
+}
+GST_END_TEST;
+
+// Only what a rest gathered shortens the rests. A burst found while the socket was polled (here it came
+// before the context ran at all) and one that came after a rest was due (the thread got the CPU only later:
+// here the test holds the context meanwhile) say nothing about how long a rest may be: the rests still grow
+// to the interval.
+GST_START_TEST(test_udp_read_interval_not_shortened_by_bursts_outside_rests) {
+  const std::string big(1200, 'x');
+  for (const bool late : {false, true}) {
+    TestContext ctx;
+    std::string err;
+    UdpBindOptions options;
+    options.receive_buffer_size = 64 * 1024;  // 36 kB take about 80 kB of the 128 kB the kernel grants
+    auto pair = UdpPair::bind_unicast(options, &err);
+    fail_unless(pair != nullptr);
+    constexpr auto kInterval = 100ms;
+    auto tx = sender_socket();
+    auto to = loopback(pair->rtp_port());
+    auto burst = [&] {
+      for (int i = 0; i < 30; ++i)
+        g_socket_send_to(tx.get(), to.get(), big.data(), big.size(), nullptr, nullptr);
+    };
+    int reads = 0;
+    pair->start_receive(
+        ctx.get(), [&](MediaChannel, BufferListPtr, std::span<const std::int64_t>) { ++reads; },
+        ReceiveOptions{kInterval});
+    if (late) {
+      g_socket_send_to(tx.get(), to.get(), "first", 5, nullptr, nullptr);
+      fail_unless(run_until(ctx.get(), [&] { return reads == 1; }));
+      // Resting 12.5 ms now; the burst comes 20 rests later, all at once.
+      g_usleep(250'000);
+    }
+    burst();
+    // Small packets, one per read, until the rest has grown to the interval.
+    fail_unless(run_until(ctx.get(),
+                          [&] {
+                            if (pair->stats(MediaChannel::Rtp).interval == kInterval) return true;
+                            g_socket_send_to(tx.get(), to.get(), "small", 5, nullptr, nullptr);
+                            return false;
+                          }),
+                late ? "late rest" : "no rest");
+    fail_unless_equals_int(int(pair->stats(MediaChannel::Rtp).kernel_drops), 0);
+  }
+}
+GST_END_TEST;
+
 // Datagrams the kernel drops while the socket rests (a burst larger than the receive buffer) are counted
 // (SO_RXQ_OVFL), and the rests are capped at a quarter of the one that lost them, for good.
 GST_START_TEST(test_udp_read_interval_backs_off_after_kernel_drops) {
@@ -1224,6 +1302,8 @@ static Suite* io_layer_suite() {
   tcase_add_test(udp, test_udp_receive_large_datagram);
   tcase_add_test(udp, test_udp_read_interval_batches_with_arrival_ages);
   tcase_add_test(udp, test_udp_read_interval_adapts_to_the_receive_buffer);
+  tcase_add_test(udp, test_udp_read_interval_rests_below_a_millisecond);
+  tcase_add_test(udp, test_udp_read_interval_not_shortened_by_bursts_outside_rests);
   tcase_add_test(udp, test_udp_read_interval_backs_off_after_kernel_drops);
   tcase_add_test(udp, test_read_interval_from_latency);
   tcase_add_test(udp, test_udp_send_and_nat_dummies);
