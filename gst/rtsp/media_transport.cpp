@@ -43,6 +43,8 @@ constexpr gsize kMaxPacketSize = 65536;
 // timeout, which counts whole milliseconds.
 constexpr std::chrono::microseconds kMinRest{100};
 constexpr std::chrono::microseconds kMinPollRest{1000};
+// Reads without a burst or a drop after which a lowered rest cap doubles (see adapt()).
+constexpr int kQuietRests = 20;
 // Older timestamps mean the wall clock stepped between arrival and read: the age is not trusted then.
 constexpr std::int64_t kMaxAgeNs = 5'000'000'000;
 
@@ -109,6 +111,8 @@ struct UdpPair::Receiver {
   std::chrono::microseconds max_interval{0};
   std::chrono::microseconds interval{0};
   std::chrono::microseconds cap{0};  // what the rests may grow to (lowered after bursts and drops)
+  int quiet_rests = 0;               // since the cap was last lowered or raised, see adapt()
+  std::uint64_t quiet_most = 0;      // the most one of them gathered
   std::uint32_t drop_counter = 0;    // the kernel's SO_RXQ_OVFL count last seen
   std::uint64_t pending_bytes = 0;   // read since the last rest began (a rest may take several wake-ups)
   gint64 since = 0;                  // when it began (monotonic µs)
@@ -263,9 +267,26 @@ struct UdpPair::Receiver {
     const std::uint64_t gathered = elapsed_us > interval.count() && interval.count() > 0
                                        ? bytes * std::uint64_t(interval.count()) / std::uint64_t(elapsed_us)
                                        : bytes;
-    if (rested && receive_buffer > 0 && gathered * 2 > receive_buffer / 2) cap = std::min(cap, interval / 2);
+    const bool burst = rested && receive_buffer > 0 && gathered * 2 > receive_buffer / 2;
+    if (burst) cap = std::min(cap, interval / 2);
     if (dropped) cap = std::min(cap, interval / 4);
     if (cap < min_rest()) cap = microseconds(0);
+    // A lowered cap comes back up once kQuietRests reads in a row gathered at most an eighth of the buffer
+    // (rests twice as long would still stay below the quarter that lowers it): a one-off burst, such as a
+    // server's catch-up at start-up, does not shorten a camera's rests for the socket's life, while a stream
+    // whose bursts keep coming (raw video) never gets there.
+    if (burst || dropped) {
+      quiet_rests = 0;
+      quiet_most = 0;
+    } else if (cap < max_interval) {
+      quiet_most = std::max(quiet_most, gathered);
+      if (++quiet_rests >= kQuietRests) {
+        if (receive_buffer == 0 || quiet_most * 8 <= receive_buffer)
+          cap = std::min(max_interval, std::max(cap * 2, min_rest() * 2));
+        quiet_rests = 0;
+        quiet_most = 0;
+      }
+    }
     microseconds next = std::min(cap, std::max<microseconds>(interval * 2, min_rest()));
     if (receive_buffer > 0 && bytes > 0 && elapsed_us > 0) {
       const double limit_us = double(receive_buffer) * double(elapsed_us) / (8.0 * double(bytes));

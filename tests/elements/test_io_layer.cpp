@@ -996,7 +996,8 @@ GST_START_TEST(test_udp_read_interval_batches_with_arrival_ages) {
 GST_END_TEST;
 
 // The rest grows towards the configured interval while the rate is low, and a burst that would take a good
-// part of the socket's receive buffer during a rest makes it shorter (or the kernel would drop datagrams).
+// part of the socket's receive buffer during a rest makes it shorter (or the kernel would drop datagrams);
+// when no burst follows, it grows back.
 GST_START_TEST(test_udp_read_interval_adapts_to_the_receive_buffer) {
   TestContext ctx;
   std::string err;
@@ -1031,6 +1032,16 @@ GST_START_TEST(test_udp_read_interval_adapts_to_the_receive_buffer) {
   }));
   const auto shortened = pair->stats(MediaChannel::Rtp).interval;
   fail_unless(shortened < kInterval, "interval %lld us", (long long)shortened.count());
+  // A one-off burst: once the rate is low again for a while, the rests grow back to the interval.
+  fail_unless(run_until(
+                  ctx.get(),
+                  [&] {
+                    if (pair->stats(MediaChannel::Rtp).interval == kInterval) return true;
+                    g_socket_send_to(tx.get(), to.get(), "small", 5, nullptr, nullptr);
+                    return false;
+                  },
+                  10s),
+              "interval still %lld us", (long long)pair->stats(MediaChannel::Rtp).interval.count());
 }
 GST_END_TEST;
 
