@@ -18,7 +18,12 @@
 //                        --streams N [--protocols udp] [--latency 2000] [--warmup 2] [--seconds 10]
 //                        [--set read-interval=0 ...]
 // "{i}" in the URL becomes the stream's index (0..N-1).
+// Memory diagnostics (environment, all optional): RSS_SMAPS_BASE=file gets /proc/self/smaps right after
+// gst_init, RSS_SMAPS=file at the end of the window (pipelines still playing), RSS_MALLOC_INFO=file glibc's
+// malloc_info() then (one <heap> per arena), RSS_HOLD=seconds keeps the pipelines playing that long after the
+// window (to attach heaptrack or read /proc).
 #include <gst/gst.h>
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -183,6 +188,11 @@ int main(int argc, char** argv) {
 
   const long threads_base = status_field("Threads:");
   const long rss_base = status_field("VmRSS:");
+  if (const char* dump = g_getenv("RSS_SMAPS_BASE")) {
+    std::ifstream in("/proc/self/smaps");
+    std::ofstream out(dump);
+    out << in.rdbuf();
+  }
   long threads_peak = threads_base;
   long threads_window = 0;
   bool in_window = false;
@@ -284,6 +294,19 @@ int main(int argc, char** argv) {
     main_cpu = cpu_ms(RUSAGE_THREAD) - main0;
     cpu = cpu_ms(RUSAGE_SELF) - cpu0 - main_cpu;
   }
+  if (const char* dump = g_getenv("RSS_SMAPS")) {
+    std::ifstream in("/proc/self/smaps");
+    std::ofstream out(dump);
+    out << in.rdbuf();
+  }
+  if (const char* mi = g_getenv("RSS_MALLOC_INFO")) {
+    if (FILE* f = std::fopen(mi, "w")) {
+      malloc_info(0, f);
+      std::fclose(f);
+    }
+  }
+  if (const char* hold = g_getenv("RSS_HOLD"))
+    std::this_thread::sleep_for(std::chrono::seconds(std::atoi(hold)));
   for (auto& s : all) gst_element_set_state(s->pipeline, GST_STATE_NULL);
   const long peak_rss = status_field("VmHWM:");
   const std::uint64_t packets = b.received - a.received;
