@@ -127,7 +127,9 @@ GST_END_TEST;
 // blocked downstream would not hold the others.
 GST_START_TEST(test_elements_share_worker_threads) {
   g_setenv("RTSP2_WORKER_THREADS", "1", TRUE);
-  auto server = serve({"/test", h264_launch()});
+  // A media per client: gst-rtsp-server adding branches to one shared media for clients of several
+  // transports at once may let data into a new branch before its stream-start (an upstream race).
+  auto server = serve({"/test", h264_launch(), false});
   std::vector<std::unique_ptr<SrcProbe>> probes;
   for (const char* protocols : {"udp", "tcp", "udp"}) {
     probes.push_back(std::make_unique<SrcProbe>("rtspsrc2", server->url("/test"), false));
@@ -156,7 +158,7 @@ GST_END_TEST;
 // one worker thread, two elements keep delivering while the third one's handler waits.
 GST_START_TEST(test_slow_pad_added_does_not_hold_shared_workers) {
   g_setenv("RTSP2_WORKER_THREADS", "1", TRUE);
-  auto server = serve({"/av", h264_aac_launch()});
+  auto server = serve({"/av", h264_aac_launch(), false});  // a media per client, as above
   struct Gate {
     std::mutex m;
     std::condition_variable cv;
@@ -211,7 +213,7 @@ GST_END_TEST;
 GST_START_TEST(test_multi_stream_elements_share_worker_threads) {
   const char* engine = g_getenv("RTSP2_RTP_ENGINE");
   const bool native = engine == nullptr || g_str_equal(engine, "native");
-  auto server = serve({"/av", h264_aac_launch()});
+  auto server = serve({"/av", h264_aac_launch(), false});  // a media per client, as above
   std::vector<std::unique_ptr<SrcProbe>> probes;
   for (int i = 0; i < 3; ++i) {
     probes.push_back(std::make_unique<SrcProbe>("rtspsrc2", server->url("/av"), false));
