@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <mutex>
 #include <system_error>
 #include <utility>
@@ -425,13 +424,6 @@ void WorkerThread::set_shared_thread_limit(std::size_t limit, bool share_all) {
   std::lock_guard lock(r.mutex);
   r.limit = std::max<std::size_t>(1, limit);
   r.share_all = share_all;
-}
-
-std::size_t WorkerThread::shared_thread_limit() {
-  auto& r = registry();
-  std::lock_guard lock(r.mutex);
-  read_limit(r);
-  return r.limit;
 }
 
 std::size_t WorkerThread::shared_threads() {

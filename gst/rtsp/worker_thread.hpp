@@ -12,7 +12,7 @@
 // A shared-kind loop starts on a solo thread (reused by the next loop for a few seconds after it stopped),
 // and moves to a shared thread when share() says it no longer does work that may block (rtspsrc2: its
 // streams are pushed by the output pool). Shared threads are process-wide: a loop goes to the one hosting
-// fewest loops, and a new thread starts only while there are fewer than shared_thread_limit() (as many as
+// fewest loops, and a new thread starts only while there are fewer than the limit (as many as
 // CPUs), or when every one is busy (one dispatch running for 100 ms: an application callback blocked it).
 // RTSP2_WORKER_THREADS=N puts every shared-kind loop on at most N shared threads from its start. A shared
 // thread with nothing to run ends after a few seconds.
@@ -51,7 +51,6 @@ class WorkerThread {
   // How many shared threads may run, and whether loops go there from their start; tests set them. The
   // default is RTSP2_WORKER_THREADS (from the start), else the number of CPUs (after share()).
   static void set_shared_thread_limit(std::size_t limit, bool share_all = true);
-  static std::size_t shared_thread_limit();
   // Shared threads started and not yet ended.
   static std::size_t shared_threads();
 };

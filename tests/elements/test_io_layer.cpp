@@ -219,8 +219,8 @@ GST_START_TEST(test_worker_commands_run_on_worker_thread) {
 }
 GST_END_TEST;
 
-// Shared workers: at most shared_thread_limit() threads for any number of them, each worker still with its
-// own context (the thread-default one while its commands run) and timers, and a worker is told when its
+// Shared workers: at most set_shared_thread_limit() threads for any number of them, each worker still with
+// its own context (the thread-default one while its commands run) and timers, and a worker is told when its
 // thread also runs others.
 GST_START_TEST(test_shared_workers_share_threads) {
   WorkerThread::set_shared_thread_limit(2);
@@ -313,6 +313,49 @@ GST_START_TEST(test_shared_worker_stopped_by_a_neighbour) {
 }
 GST_END_TEST;
 
+// A shared thread prepares a worker's context again only when something of it fired; a timer of one worker
+// armed from another's command on the same thread must still wake it.
+GST_START_TEST(test_shared_worker_timer_armed_by_a_neighbour) {
+  WorkerThread::set_shared_thread_limit(1);
+  std::atomic<bool> fired{false};
+  std::atomic<bool> same_thread{false};
+  std::atomic<int> b_ran{0};
+  std::atomic<int> a_ran{0};
+  Worker<int> b(
+      "b", [&](int&) { b_ran.fetch_add(1); }, WorkerLoop::Thread::Shared);
+  auto timer = std::make_unique<Timer>(b.context(), [&] { fired = true; });
+  Worker<int> a(
+      "a",
+      [&](int& c) {
+        if (c == 1) {
+          same_thread = b.in_worker_thread();
+          timer->arm_in(1ms);
+        }
+        a_ran.fetch_add(1);
+      },
+      WorkerLoop::Thread::Shared);
+  b.start();
+  a.start();
+  const auto until = SteadyClock::now() + 10s;
+  auto wait_for = [&](std::atomic<int>& n, int value) {
+    while (n.load() < value && SteadyClock::now() < until) std::this_thread::yield();
+  };
+  // b runs a command, then the thread goes round once more (a's first command): b is prepared afresh with
+  // nothing due, and is left alone from then on until something of it fires.
+  b.push(0);
+  wait_for(b_ran, 1);
+  a.push(0);
+  wait_for(a_ran, 1);
+  a.push(1);  // arms b's timer from a's command
+  while (!fired && SteadyClock::now() < until) std::this_thread::yield();
+  a.stop();
+  b.stop();
+  timer.reset();
+  fail_unless(same_thread);
+  fail_unless(fired, "b's timer, armed from a on their shared thread, never fired");
+}
+GST_END_TEST;
+
 // Without a limit each shared worker has a thread to itself, and a stopped worker's thread serves the next
 // one that starts (an element reconnecting or restarted does not cost a new thread).
 GST_START_TEST(test_shared_worker_thread_is_reused) {
@@ -338,8 +381,8 @@ GST_START_TEST(test_shared_worker_thread_is_reused) {
 GST_END_TEST;
 
 // By default a shared-kind worker starts on a thread of its own and moves to a shared one (at most
-// shared_thread_limit()) when it asks to: its commands keep their order across the move, its thread ends, and
-// a stop() that comes before the move is done still runs everything queued.
+// set_shared_thread_limit()) when it asks to: its commands keep their order across the move, its thread ends,
+// and a stop() that comes before the move is done still runs everything queued.
 GST_START_TEST(test_worker_moves_to_a_shared_thread) {
   WorkerThread::set_shared_thread_limit(1, false);
   struct Ran {
@@ -1292,6 +1335,7 @@ static Suite* io_layer_suite() {
   tcase_add_test(worker, test_shared_worker_avoids_a_blocked_thread);
   tcase_add_test(worker, test_shared_worker_thread_is_reused);
   tcase_add_test(worker, test_worker_moves_to_a_shared_thread);
+  tcase_add_test(worker, test_shared_worker_timer_armed_by_a_neighbour);
   tcase_add_test(worker, test_timer_fires_rearms_and_disarms);
   tcase_add_test(worker, test_timer_armed_from_another_thread_wakes_the_context);
   TCase* conn = tcase_create("control_connection");
