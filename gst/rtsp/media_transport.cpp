@@ -2,6 +2,7 @@
 
 #include "worker.hpp"
 
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -29,8 +30,10 @@ void init_debug() {
   }
 }
 
-// Packets read per g_socket_receive_messages call, and calls per wake-up before yielding to the context.
+// Packets read per g_socket_receive_messages call at most, and calls per wake-up before yielding to the
+// context. A socket starts with kInitialBatch buffers ready and doubles them when a read fills them all.
 constexpr int kBatch = 32;
+constexpr int kInitialBatch = 4;
 // RTCP comes a few packets a second: fewer buffers kept ready (each socket keeps its batch mapped).
 constexpr int kRtcpBatch = 4;
 constexpr int kRoundsPerWake = 8;
@@ -45,6 +48,12 @@ constexpr std::chrono::microseconds kMinRest{100};
 constexpr std::chrono::microseconds kMinPollRest{1000};
 // Reads without a burst or a drop after which a lowered rest cap doubles (see adapt()).
 constexpr int kQuietRests = 20;
+// The output backlog (buffers waiting for another thread to push them) at which reads are held, and the
+// first look after a hold (it doubles up to the rest in force). Two full reads: a camera's rest gathers a
+// frame or a few (tens of datagrams), which then go out without a hold (one costs a wake-up more); a key
+// frame's or a server's catch-up burst may be held.
+constexpr std::size_t kHoldBacklog = 2 * kBatch;
+constexpr std::chrono::microseconds kFirstHold{1000};
 // Older timestamps mean the wall clock stepped between arrival and read: the age is not trusted then.
 constexpr std::int64_t kMaxAgeNs = 5'000'000'000;
 
@@ -101,8 +110,11 @@ struct UdpPair::Receiver {
   GSocket* socket = nullptr;
   int fd = -1;
   MediaChannel channel = MediaChannel::Rtp;
-  int batch = kBatch;  // datagrams per recvmmsg, and buffers kept ready for it
+  int batch = kInitialBatch;  // datagrams per recvmmsg, and buffers kept ready for it
+  int max_batch = kBatch;     // what batch may double to
   PacketsCallback on_packets;
+  std::function<std::size_t()> backlog;    // ReceiveOptions::rtp_backlog
+  std::chrono::microseconds hold_step{0};  // the hold in force; 0: not holding
   AttachedSourcePtr source;
   gpointer fd_tag = nullptr;
   bool fd_polled = true;
@@ -115,6 +127,7 @@ struct UdpPair::Receiver {
   std::uint64_t quiet_most = 0;      // the most one of them gathered
   std::uint32_t drop_counter = 0;    // the kernel's SO_RXQ_OVFL count last seen
   std::uint64_t pending_bytes = 0;   // read since the last rest began (a rest may take several wake-ups)
+  std::uint64_t pending_drops = 0;   // the kernel's drops seen meanwhile
   gint64 since = 0;                  // when it began (monotonic µs)
   std::size_t receive_buffer = 0;    // SO_RCVBUF as the kernel granted it (it counts its own overhead too)
   GstObjectPtr<GstBufferPool> pool;
@@ -176,6 +189,7 @@ struct UdpPair::Receiver {
     cap = max_interval;
     interval = max_interval / 16;  // slow start (the first rest is twice that): see adapt()
     stats.interval = interval;
+    stats.batch = batch;
     since = g_get_monotonic_time();
     make_pool();
     static GSourceFuncs funcs = [] {
@@ -207,13 +221,20 @@ struct UdpPair::Receiver {
   void on_ready() {
     const Drained d = drain();
     pending_bytes += d.bytes;
+    pending_drops += d.kernel_drops;
+    stats.kernel_drops += d.kernel_drops;
+    if (d.held) {
+      hold();
+      return;
+    }
+    hold_step = std::chrono::microseconds(0);
     if (d.budget_left_packets) {  // more than one wake-up's budget waits: come back after the other sources
       set_deadline(source.get(), 0);
       return;
     }
     const gint64 now = g_get_monotonic_time();
-    const bool dropped = d.kernel_drops > 0;
-    stats.kernel_drops += d.kernel_drops;
+    const bool dropped = pending_drops > 0;
+    pending_drops = 0;
     // What a rest gathered (the socket not polled meanwhile), not what came while it was polled (a thread
     // that woke late into a burst): only the former says how long a rest may be.
     const bool rested = !fd_polled;
@@ -232,6 +253,32 @@ struct UdpPair::Receiver {
       if (timer_armed) arm_timer(std::chrono::microseconds(0));
       poll_fd(true);
     }
+  }
+
+  // The output backlog is deep and the kernel holds the datagrams meanwhile: look again a little later
+  // (the socket is not polled meanwhile; see media_transport.hpp). Each look may double the wait, up to the
+  // rest in force: the same time a rest would leave the datagrams in the kernel.
+  void hold() {
+    using std::chrono::microseconds;
+    ++stats.holds;
+    hold_step = hold_step.count() == 0 ? kFirstHold : std::min(hold_step * 2, std::max(interval, kFirstHold));
+    poll_fd(false);
+    if (timer_fd >= 0) {
+      arm_timer(hold_step);
+    } else {
+      set_deadline(source.get(), g_get_monotonic_time() + hold_step.count());
+    }
+  }
+
+  // True while reads are held: two batches or more wait for the output thread, and the kernel queue holds
+  // something, but less than a quarter of the receive buffer.
+  bool should_hold() const {
+    if (!backlog || backlog() < kHoldBacklog) return false;
+    std::uint32_t mem[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof mem;
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0) return false;
+    const std::size_t queued = mem[SK_MEMINFO_RMEM_ALLOC];
+    return queued > 0 && queued * 4 < std::size_t(mem[SK_MEMINFO_RCVBUF]);
   }
 
   // Starts a rest of `d` on the timerfd; 0 disarms it. Either way an expiry not yet seen is forgotten, so
@@ -301,12 +348,17 @@ struct UdpPair::Receiver {
     std::uint64_t bytes = 0;
     std::uint64_t kernel_drops = 0;  // since the previous read
     bool budget_left_packets = false;
+    bool held = false;  // stopped for the output backlog (should_hold())
   };
 
   Drained drain() {
     Drained d;
     bool grow = false;
     for (int round = 0; round < kRoundsPerWake; ++round) {
+      if (should_hold()) {
+        d.held = true;
+        break;
+      }
       if (!refill()) break;
       std::array<mmsghdr, kBatch> msgs{};
       std::array<iovec, kBatch> vecs{};
@@ -355,6 +407,10 @@ struct UdpPair::Receiver {
       if (out > 0 && on_packets)
         on_packets(channel, std::move(list), std::span<const std::int64_t>(ages.data(), out));
       if (n < batch) break;
+      if (batch < max_batch) {  // a full read: more buffers ready for the next one
+        batch = std::min(max_batch, batch * 2);
+        stats.batch = batch;
+      }
       if (round + 1 == kRoundsPerWake) d.budget_left_packets = true;
     }
     if (grow && packet_size < kMaxPacketSize) {
@@ -521,8 +577,12 @@ void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets, R
     r->socket = socket(channel);
     r->channel = channel;
     r->on_packets = on_packets;
-    if (channel == MediaChannel::Rtp) r->max_interval = options.read_interval;
-    if (channel == MediaChannel::Rtcp) r->batch = kRtcpBatch;
+    if (channel == MediaChannel::Rtp) {
+      r->max_interval = options.read_interval;
+      r->backlog = options.rtp_backlog;
+    } else {
+      r->batch = r->max_batch = kRtcpBatch;
+    }
     r->start(context);
     *slot = std::move(r);
   }

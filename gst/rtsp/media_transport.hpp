@@ -18,11 +18,24 @@
 // life. Rests end on a timerfd, to the microsecond, and may be as short as 100 µs: a raw video frame's
 // burst then comes in a few reads instead of one wake-up per datagram or two.
 //
+// Output backlog (ReceiveOptions::rtp_backlog): when another thread pushes what is read (rtspsrc2's output
+// pool), a read faster than those pushes only fills that thread's queue, and each datagram read takes a pool
+// buffer that stays allocated afterwards (a server's start-up burst grew a video stream's pool to 200
+// buffers). So while two full batches or more wait there, the RTP socket is held: not read, while its kernel
+// queue holds less than a quarter of the receive buffer. It looks again after 1 ms, then 2, 4... up to the
+// rest in force, so no hold lets the kernel queue grow further than a rest would. Past a quarter it is read
+// as usual: a downstream that stopped (a paused pipeline) costs the output queue's bound, as without holds,
+// not datagrams.
+//
+// Buffers kept ready: a socket starts with 4 and doubles them (up to 32) each time a read fills them all, so
+// an audio stream's or an idle socket's pool stays small.
+//
 // Element-neutral (rtspsrc2 receives, rtspsink2 sends). Receiving and sending run on the thread of the
 // context given to start_receive(); send_*() may be called from any thread (GSocket sends are thread-safe).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,12 +72,17 @@ struct UdpStats {
   std::uint64_t errors = 0;
   std::uint64_t kernel_drops = 0;         // datagrams the kernel dropped for a full receive buffer
   std::chrono::microseconds interval{0};  // the read interval in force (moderation adapts it)
+  std::uint64_t holds = 0;                // times a read was put off for the output backlog
+  int batch = 0;                          // datagrams per read now (buffers kept ready)
 };
 
 struct ReceiveOptions {
   // 0: every datagram is read as soon as it arrives. Otherwise the longest time the RTP socket rests after
   // a read that found packets (RTCP sockets are always read at once).
   std::chrono::microseconds read_interval{0};
+  // How many of the RTP socket's buffers wait to be pushed by another thread (empty, or 0: the reader pushes
+  // them itself). Called on the receiving thread, once per batch read.
+  std::function<std::size_t()> rtp_backlog;
 };
 
 class UdpPair {

@@ -177,6 +177,11 @@ class NativeReceivePath final : public ReceivePath {
                       it->second->dropped_output, nullptr);
   }
 
+  std::size_t backlog(unsigned n) override {
+    const NativeStream* s = find(n);
+    return s != nullptr && s->output ? s->output->queued_buffers() : 0;
+  }
+
   void remove() override {
     // Called with the worker stopped: nothing else touches the streams any more.
     timer_.disarm();

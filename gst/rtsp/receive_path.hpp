@@ -11,6 +11,7 @@
 // path must be called on the worker thread, except push_event*() (marshalled there) and add_stats().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +55,9 @@ class ReceivePath {
   virtual void add_stream(unsigned stream, GstCaps* caps) = 0;
   // New caps for the stream (RTP-Info, ranges after PLAY): sent before the next data.
   virtual void set_caps(unsigned stream, GstCaps* caps) = 0;
+  // Buffers of the stream's RTP waiting for an output thread to push them (native path, worker thread);
+  // the UDP reader holds its reads while that is deep (media_transport.hpp).
+  virtual std::size_t backlog(unsigned /*stream*/) { return 0; }
   // The pipeline went PLAYING→PAUSED: its sinks hold the next push until PLAYING. Any thread.
   virtual void pipeline_paused() {}
   // Buffers must carry their arrival time (running time) as DTS.

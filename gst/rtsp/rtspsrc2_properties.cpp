@@ -300,7 +300,8 @@ GstStructure* gst_rtsp_src2_build_stats(GstRtspSrc2* self) {
         st.transport.empty() ? "none" : st.transport.c_str(), "packets", G_TYPE_UINT64, st.packets, "bytes",
         G_TYPE_UINT64, st.bytes, "reordered", G_TYPE_UINT64, st.reordered, "rtcp-packets", G_TYPE_UINT64,
         st.rtcp_packets, "batches", G_TYPE_UINT64, st.batches, "kernel-drops", G_TYPE_UINT64, st.kernel_drops,
-        "lost", G_TYPE_INT64, gint64(0), "jitter", G_TYPE_UINT, 0u, nullptr);
+        "read-holds", G_TYPE_UINT64, st.read_holds, "lost", G_TYPE_INT64, gint64(0), "jitter", G_TYPE_UINT,
+        0u, nullptr);
     if (priv->receive) priv->receive->add_stats(st.index, one);
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);

@@ -36,6 +36,7 @@ struct StreamStats {
   std::uint64_t rtcp_packets = 0;
   std::uint64_t batches = 0;       // reads that brought RTP of this stream (read moderation makes them fewer)
   std::uint64_t kernel_drops = 0;  // RTP datagrams the kernel dropped for a full receive buffer (UDP)
+  std::uint64_t read_holds = 0;    // RTP reads put off while the output queue was deep (UDP, native engine)
   std::string transport;           // "udp", "udp-mcast", "tcp"
   // for the reorder count
   bool seq_known = false;
@@ -110,7 +111,7 @@ class SrcController {
   void deliver(Stream& s, MediaChannel channel, BufferListPtr list, bool from_udp,
                std::span<const std::int64_t> ages_ns = {});
   // The read moderation of the media sockets: read-interval, or automatic from latency.
-  ReceiveOptions receive_options() const;
+  ReceiveOptions receive_options(unsigned stream);
   void push(Stream& s, MediaChannel channel, BufferListPtr list);
   void on_watchdog();
   bool reconnect_allowed() const;

@@ -151,7 +151,7 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
     }
     GObjectPtr<GInetAddress> addr(g_inet_address_new_from_string(group.c_str()));
     s.mcast->set_peer(addr.get(), ports->first, ports->last);
-    s.mcast->start_receive(context_, on_packets, receive_options());
+    s.mcast->start_receive(context_, on_packets, receive_options(s.index));
     s.lower = Stream::Lower::Mcast;
     s.udp.reset();
   } else {
@@ -169,7 +169,7 @@ void SrcController::on_stream_ready(const core::event::StreamReady& r) {
         addr = ref_object(g_inet_socket_address_get_address(remote.get()));
     }
     if (addr && t.server_port) s.udp->set_peer(addr.get(), t.server_port->first, t.server_port->last);
-    s.udp->start_receive(context_, on_packets, receive_options());
+    s.udp->start_receive(context_, on_packets, receive_options(s.index));
     if (settings_.nat_method == NatMethod::Dummy) s.udp->send_nat_dummies();
   }
   GST_DEBUG_OBJECT(host_.element(), "stream %u over %s", s.index, lower_name(s.lower));
@@ -272,9 +272,14 @@ GstBuffer* SrcController::frame_buffer(const std::uint8_t* data, std::size_t siz
   return b;
 }
 
-ReceiveOptions SrcController::receive_options() const {
+ReceiveOptions SrcController::receive_options(unsigned stream) {
   ReceiveOptions o;
   o.read_interval = read_interval(settings_);
+  // Both run on the worker thread, the receive path outlives the sockets.
+  o.rtp_backlog = [this, stream] {
+    ReceivePath* path = host_.receive_path();
+    return path != nullptr ? path->backlog(stream) : std::size_t(0);
+  };
   return o;
 }
 
@@ -323,8 +328,11 @@ void SrcController::deliver(Stream& s, MediaChannel channel, BufferListPtr list,
     if (st != nullptr) {
       if (channel == MediaChannel::Rtp) {
         st->batches++;
-        if (const UdpPair* pair = s.udp ? s.udp.get() : s.mcast.get())
-          st->kernel_drops = pair->stats(MediaChannel::Rtp).kernel_drops;
+        if (const UdpPair* pair = s.udp ? s.udp.get() : s.mcast.get()) {
+          const UdpStats u = pair->stats(MediaChannel::Rtp);
+          st->kernel_drops = u.kernel_drops;
+          st->read_holds = u.holds;
+        }
         st->packets += n;
         st->bytes += bytes;
         st->reordered += reordered;

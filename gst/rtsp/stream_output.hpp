@@ -50,6 +50,8 @@ class StreamOutput final : private OutputPool::Job {
   GstFlowReturn last_flow() const { return last_flow_.load(); }
   void reset_flow() { last_flow_.store(GST_FLOW_OK); }
   std::uint64_t dropped_buffers() const { return dropped_.load(); }
+  // Buffers queued, not yet taken by a pool thread. Any thread.
+  std::size_t queued_buffers() const { return queued_buffers_.load(std::memory_order_relaxed); }
 
  private:
   bool enqueue(GstMiniObject* item);  // with mutex_ held; true: the caller schedules the stream
@@ -61,10 +63,10 @@ class StreamOutput final : private OutputPool::Job {
   std::mutex mutex_;
   std::condition_variable idle_;  // signalled when a pool thread stops running this stream
   std::deque<GstMiniObject*> queue_;
-  std::function<void()> announce_;  // before the next item
-  std::size_t queued_buffers_ = 0;
-  bool scheduled_ = false;  // in the pool's FIFO or running on a pool thread
-  bool running_ = false;    // on a pool thread
+  std::function<void()> announce_;              // before the next item
+  std::atomic<std::size_t> queued_buffers_{0};  // written with mutex_ held
+  bool scheduled_ = false;                      // in the pool's FIFO or running on a pool thread
+  bool running_ = false;                        // on a pool thread
   bool stopping_ = false;
   std::atomic<GstFlowReturn> last_flow_{GST_FLOW_OK};
   std::atomic<std::uint64_t> dropped_{0};

@@ -1013,7 +1013,8 @@ GST_START_TEST(test_udp_read_interval_batches_with_arrival_ages) {
         if (reads.size() == 1) {
           // Sent right after the first read: they wait in the socket while it rests.
           sent_second = SteadyClock::now();
-          for (int i = 0; i < 10; ++i) g_socket_send_to(tx.get(), to.get(), "later", 5, nullptr, nullptr);
+          // As many as the socket keeps buffers ready for at first (one list per recvmmsg).
+          for (int i = 0; i < 4; ++i) g_socket_send_to(tx.get(), to.get(), "later", 5, nullptr, nullptr);
         }
       },
       ReceiveOptions{kInterval});
@@ -1021,10 +1022,10 @@ GST_START_TEST(test_udp_read_interval_batches_with_arrival_ages) {
   fail_unless(run_until(ctx.get(), [&] {
     std::size_t n = 0;
     for (auto& r : reads) n += r.ages.size();
-    return n == 11;
+    return n == 5;
   }));
   fail_unless_equals_int(int(reads.size()), 2);
-  fail_unless_equals_int(int(reads[1].ages.size()), 10);
+  fail_unless_equals_int(int(reads[1].ages.size()), 4);
   const auto rested = reads[1].at - reads[0].at;
   fail_unless(rested >= kFirstRest - 5ms, "second read %lld ms after the first",
               (long long)std::chrono::duration_cast<std::chrono::milliseconds>(rested).count());
@@ -1247,6 +1248,93 @@ GST_START_TEST(test_udp_receive_large_datagram) {
 }
 GST_END_TEST;
 
+// While a batch or more of the socket's buffers waits for another thread to push them (the output backlog),
+// the RTP socket is left unread as long as the kernel queue holds less than a quarter of its receive buffer;
+// past that it is read anyway (no datagram lost), and once the backlog is gone the rest comes, in order.
+// With and without read moderation (the hold ends on the timerfd, or on the context's deadline).
+GST_START_TEST(test_udp_reads_held_while_the_output_backlog_is_deep) {
+  for (const auto interval : {0ms, 40ms}) {
+    TestContext ctx;
+    std::string err;
+    UdpBindOptions options;
+    options.receive_buffer_size = 128 * 1024;  // the kernel grants 256 kB: a quarter is 64 kB
+    auto pair = UdpPair::bind_unicast(options, &err);
+    fail_unless(pair != nullptr);
+    std::size_t backlog = 0;
+    std::vector<int> got;
+    ReceiveOptions ro{interval};
+    ro.rtp_backlog = [&] { return backlog; };
+    pair->start_receive(
+        ctx.get(),
+        [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t>) {
+          for (guint i = 0; i < gst_buffer_list_length(list.get()); ++i) {
+            GstBuffer* b = gst_buffer_list_get(list.get(), i);
+            int index = -1;
+            gst_buffer_extract(b, 0, &index, sizeof index);
+            got.push_back(index);
+          }
+        },
+        ro);
+    auto tx = sender_socket();
+    auto to = loopback(pair->rtp_port());
+    int sent = 0;
+    auto send = [&](std::size_t size) {
+      std::string p(size, 'x');
+      std::memcpy(p.data(), &sent, sizeof sent);
+      ++sent;
+      g_socket_send_to(tx.get(), to.get(), p.data(), p.size(), nullptr, nullptr);
+    };
+    // No backlog: read as usual (and the reads grow to 32 datagrams).
+    for (int i = 0; i < 100; ++i) send(100);
+    fail_unless(run_until(ctx.get(), [&] { return got.size() == 100; }));
+    fail_unless_equals_int(pair->stats(MediaChannel::Rtp).batch, 32);
+    fail_unless_equals_int(int(pair->stats(MediaChannel::Rtp).holds), 0);
+    // A deep backlog and a few small datagrams, far under a quarter of the buffer: they stay in the kernel.
+    backlog = 100;
+    for (int i = 0; i < 5; ++i) send(100);
+    fail_unless(run_until(ctx.get(), [&] { return pair->stats(MediaChannel::Rtp).holds >= 4; }));
+    fail_unless_equals_int(int(got.size()), 100);
+    // 80 kB more (about twice that with the kernel's overhead, under the whole buffer): past the quarter,
+    // batches are read until it is under a quarter again, not all of them.
+    for (int i = 0; i < 80; ++i) send(1000);
+    fail_unless(run_until(ctx.get(), [&] { return got.size() >= 132; }), "%zu read, interval %lld ms",
+                got.size(), (long long)std::chrono::milliseconds(interval).count());
+    const std::uint64_t holds = pair->stats(MediaChannel::Rtp).holds;
+    fail_unless(run_until(ctx.get(), [&] { return pair->stats(MediaChannel::Rtp).holds >= holds + 3; }));
+    fail_unless(got.size() < std::size_t(sent), "all %zu read with the backlog deep", got.size());
+    backlog = 0;
+    fail_unless(run_until(ctx.get(), [&] { return got.size() == std::size_t(sent); }));
+    for (int i = 0; i < sent; ++i) fail_unless_equals_int(got[std::size_t(i)], i);
+    fail_unless_equals_int(int(pair->stats(MediaChannel::Rtp).kernel_drops), 0);
+  }
+}
+GST_END_TEST;
+
+// A socket keeps a few buffers ready at first and doubles them each time a read fills them all, up to 32;
+// the RTCP socket stays at 4.
+GST_START_TEST(test_udp_buffers_ready_grow_with_the_reads) {
+  TestContext ctx;
+  std::string err;
+  auto pair = UdpPair::bind_unicast({}, &err);
+  fail_unless(pair != nullptr);
+  std::size_t rtp = 0, rtcp = 0;
+  pair->start_receive(ctx.get(), [&](MediaChannel ch, BufferListPtr list, std::span<const std::int64_t>) {
+    (ch == MediaChannel::Rtp ? rtp : rtcp) += gst_buffer_list_length(list.get());
+  });
+  auto tx = sender_socket();
+  g_socket_send_to(tx.get(), loopback(pair->rtp_port()).get(), "one", 3, nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] { return rtp == 1; }));
+  fail_unless_equals_int(pair->stats(MediaChannel::Rtp).batch, 4);
+  for (int i = 0; i < 200; ++i)
+    g_socket_send_to(tx.get(), loopback(pair->rtp_port()).get(), "many", 4, nullptr, nullptr);
+  for (int i = 0; i < 20; ++i)
+    g_socket_send_to(tx.get(), loopback(pair->rtcp_port()).get(), "rtcp", 4, nullptr, nullptr);
+  fail_unless(run_until(ctx.get(), [&] { return rtp == 201 && rtcp == 20; }));
+  fail_unless_equals_int(pair->stats(MediaChannel::Rtp).batch, 32);
+  fail_unless_equals_int(pair->stats(MediaChannel::Rtcp).batch, 4);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_udp_send_and_nat_dummies) {
   std::string err;
   auto server = UdpPair::bind_unicast({}, &err);
@@ -1361,6 +1449,8 @@ static Suite* io_layer_suite() {
   tcase_add_test(udp, test_udp_read_interval_not_shortened_by_bursts_outside_rests);
   tcase_add_test(udp, test_udp_read_interval_backs_off_after_kernel_drops);
   tcase_add_test(udp, test_read_interval_from_latency);
+  tcase_add_test(udp, test_udp_reads_held_while_the_output_backlog_is_deep);
+  tcase_add_test(udp, test_udp_buffers_ready_grow_with_the_reads);
   tcase_add_test(udp, test_udp_send_and_nat_dummies);
   tcase_add_test(udp, test_udp_multicast_loopback);
   return s;

@@ -271,6 +271,48 @@ GST_START_TEST(test_udp_buffer_size_and_kernel_drops) {
 }
 GST_END_TEST;
 
+// With the output threads pushing (an A/V element) and the video branch blocked downstream, the video
+// stream's output queue deepens and its socket's reads are held (read-holds) instead of taking a pooled
+// buffer per datagram; nothing is lost meanwhile (read anyway past a quarter of the receive buffer), the
+// audio goes on, and so does the video once the branch is unblocked. The rtpbin engine has no such queue.
+GST_START_TEST(test_reads_held_while_a_blocked_branch_backs_up) {
+  const char* engine = g_getenv("RTSP2_RTP_ENGINE");
+  if (engine != nullptr && !g_str_equal(engine, "native")) return;
+  auto server = serve({"/av", h264_aac_launch()});
+  SrcProbe p("rtspsrc2", server->url("/av"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp");
+  g_object_set(p.src(), "latency", 200u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(
+      p.wait([&] { return p.pad("stream_0").rtp_buffers >= 10 && p.pad("stream_1").rtp_buffers >= 10; },
+             kTimeoutMs));
+  fail_unless_equals_int(int(stream_stat(p.src(), 0, "read-holds")), 0);
+  GstPad* video = gst_element_get_static_pad(p.src(), "stream_0");
+  fail_unless(video != nullptr);
+  const gulong block = gst_pad_add_probe(
+      video, GstPadProbeType(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM),
+      [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+  const int audio = p.pad("stream_1").rtp_buffers;
+  fail_unless(p.wait(
+                  [&] {
+                    return stream_stat(p.src(), 0, "read-holds") > 0 &&
+                           p.pad("stream_1").rtp_buffers >= audio + 10;
+                  },
+                  kTimeoutMs),
+              "%llu holds, %llu packets of stream 0, audio %d -> %d",
+              (unsigned long long)stream_stat(p.src(), 0, "read-holds"),
+              (unsigned long long)stream_stat(p.src(), 0, "packets"), audio, p.pad("stream_1").rtp_buffers);
+  const int video_before = p.pad("stream_0").rtp_buffers;
+  gst_pad_remove_probe(video, block);
+  gst_object_unref(video);
+  fail_unless(p.wait([&] { return p.pad("stream_0").rtp_buffers >= video_before + 30; }, kTimeoutMs));
+  fail_unless_equals_int(int(stream_stat(p.src(), 0, "kernel-drops")), 0);
+  fail_unless_equals_int(int(stream_stat(p.src(), 0, "dropped-output")), 0);
+  fail_unless_equals_int(int(stream_stat(p.src(), 0, "lost")), 0);
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_h264_aac) {
   auto server = serve({"/av", h264_aac_launch()});
   SrcProbe p("rtspsrc2", server->url("/av"));
@@ -535,6 +577,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_read_interval_batches_media);
   tcase_add_test(tc, test_elements_share_worker_threads);
   tcase_add_test(tc, test_multi_stream_elements_share_worker_threads);
+  tcase_add_test(tc, test_reads_held_while_a_blocked_branch_backs_up);
   tcase_add_test(tc, test_slow_pad_added_does_not_hold_shared_workers);
   tcase_add_test(tc, test_udp_buffer_size_and_kernel_drops);
   tcase_add_test(tc, test_caps_as_rtspsrc);
