@@ -3,6 +3,7 @@
 #include "worker.hpp"
 
 #include <linux/sock_diag.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -37,7 +38,12 @@ constexpr int kInitialBatch = 4;
 // RTCP comes a few packets a second: fewer buffers kept ready (each socket keeps its batch mapped).
 constexpr int kRtcpBatch = 4;
 constexpr int kRoundsPerWake = 8;
-constexpr gsize kInitialPacketSize = 2048;
+// Pool buffers hold an Ethernet MTU's datagram (IPv4: at most 1472 bytes of payload). A larger one spills
+// into its own slice of an overflow area (a second iovec, as udpsrc reads) and is copied out into a buffer
+// of its own; the pool then grows for the next ones. The area is mapped, not touched: it takes memory only
+// once a datagram spilled into it. Larger than both: truncated by the kernel, dropped and counted.
+constexpr gsize kInitialPacketSize = 1500;
+constexpr gsize kOverflowSlice = 8192;
 constexpr gsize kMaxPacketSize = 65536;
 // The shortest rest taken (shorter ones: read as it arrives). Rests end on a timerfd, to the microsecond: a
 // fast stream's bursts (a raw video frame sent as one list, hundreds of datagrams in a few ms) fill the
@@ -132,6 +138,7 @@ struct UdpPair::Receiver {
   std::size_t receive_buffer = 0;    // SO_RCVBUF as the kernel granted it (it counts its own overhead too)
   GstObjectPtr<GstBufferPool> pool;
   gsize packet_size = kInitialPacketSize;
+  std::uint8_t* overflow = nullptr;  // max_batch slices of kOverflowSlice (mmap), or null
   // Acquired from the pool and mapped for writing, not yet filled. They stay mapped from one read to the
   // next: a read fills only a few of them, and mapping all of them each time cost more than the read.
   struct Spare {
@@ -144,9 +151,12 @@ struct UdpPair::Receiver {
   ~Receiver() {
     source.reset();
     if (timer_fd >= 0) close(timer_fd);
+    if (overflow != nullptr) munmap(overflow, overflow_size());
     release_spare();
     if (pool) gst_buffer_pool_set_active(pool.get(), FALSE);
   }
+
+  std::size_t overflow_size() const { return std::size_t(max_batch) * kOverflowSlice; }
 
   void release_spare() {
     for (auto& s : spare) gst_buffer_unmap(s.buffer.get(), &s.map);
@@ -192,6 +202,9 @@ struct UdpPair::Receiver {
     stats.batch = batch;
     since = g_get_monotonic_time();
     make_pool();
+    void* area = mmap(nullptr, overflow_size(), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    overflow = area == MAP_FAILED ? nullptr : static_cast<std::uint8_t*>(area);
     static GSourceFuncs funcs = [] {
       GSourceFuncs f = kDeadlineSourceFuncs;
       f.dispatch = &Receiver::dispatch;
@@ -353,7 +366,7 @@ struct UdpPair::Receiver {
 
   Drained drain() {
     Drained d;
-    bool grow = false;
+    std::size_t need = 0;  // the largest datagram that did not fit a pool buffer
     for (int round = 0; round < kRoundsPerWake; ++round) {
       if (should_hold()) {
         d.held = true;
@@ -361,12 +374,14 @@ struct UdpPair::Receiver {
       }
       if (!refill()) break;
       std::array<mmsghdr, kBatch> msgs{};
-      std::array<iovec, kBatch> vecs{};
+      std::array<std::array<iovec, 2>, kBatch> vecs{};
       std::array<Control, kBatch> controls;
+      const bool spill = overflow != nullptr && packet_size < kMaxPacketSize;
       for (std::size_t i = 0; i < std::size_t(batch); ++i) {
-        vecs[i] = iovec{spare[i].map.data, spare[i].map.size};
-        msgs[i].msg_hdr.msg_iov = &vecs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
+        vecs[i][0] = iovec{spare[i].map.data, spare[i].map.size};
+        if (spill) vecs[i][1] = iovec{overflow + i * kOverflowSlice, kOverflowSlice};
+        msgs[i].msg_hdr.msg_iov = vecs[i].data();
+        msgs[i].msg_hdr.msg_iovlen = spill ? 2 : 1;
         msgs[i].msg_hdr.msg_control = controls[i].bytes;
         msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
       }
@@ -387,20 +402,31 @@ struct UdpPair::Receiver {
       for (std::size_t i = 0; i < std::size_t(n); ++i) {
         auto& m = msgs[i];
         auto& sp = spare[i];
-        if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0 || m.msg_len > packet_size) {
-          if (stats.truncated++ == 0)
-            GST_WARNING("datagram larger than %zu bytes dropped", std::size_t(packet_size));
-          grow = true;
+        const std::size_t len = m.msg_len;
+        if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+          if (stats.truncated++ == 0) GST_WARNING("datagram larger than %zu bytes dropped", std::size_t(len));
+          need = std::max(need, len + 1);
+          read_control(m.msg_hdr, now, &d.kernel_drops);
           spare[kept++] = std::move(sp);  // still mapped: reused as it is
           continue;
         }
-        gst_buffer_unmap(sp.buffer.get(), &sp.map);
-        gst_buffer_set_size(sp.buffer.get(), gssize(m.msg_len));
-        stats.bytes += m.msg_len;
-        d.bytes += m.msg_len;
+        GstBuffer* b = nullptr;
+        if (len > packet_size) {  // spilled: copied out, the spare buffer stays mapped for the next read
+          need = std::max(need, len);
+          b = gst_buffer_new_allocate(nullptr, len, nullptr);
+          gst_buffer_fill(b, 0, sp.map.data, sp.map.size);
+          gst_buffer_fill(b, sp.map.size, overflow + i * kOverflowSlice, len - sp.map.size);
+          spare[kept++] = std::move(sp);
+        } else {
+          gst_buffer_unmap(sp.buffer.get(), &sp.map);
+          gst_buffer_set_size(sp.buffer.get(), gssize(len));
+          b = sp.buffer.release();
+        }
+        stats.bytes += len;
+        d.bytes += len;
         ++stats.packets;
         ages[out++] = read_control(m.msg_hdr, now, &d.kernel_drops);
-        gst_buffer_list_add(list.get(), sp.buffer.release());
+        gst_buffer_list_add(list.get(), b);
       }
       for (std::size_t i = std::size_t(n); i < spare.size(); ++i) spare[kept++] = std::move(spare[i]);
       spare.resize(kept);
@@ -413,8 +439,9 @@ struct UdpPair::Receiver {
       }
       if (round + 1 == kRoundsPerWake) d.budget_left_packets = true;
     }
-    if (grow && packet_size < kMaxPacketSize) {
-      packet_size = std::min(kMaxPacketSize, packet_size * 4);
+    if (need > packet_size && packet_size < kMaxPacketSize) {
+      while (packet_size < need && packet_size < kMaxPacketSize)
+        packet_size = std::min(kMaxPacketSize, packet_size * 4);
       make_pool();
     }
     return d;

@@ -255,7 +255,7 @@ void SrcController::on_interleaved(core::event::Interleaved& frame) {
 // A frame's bytes in a buffer from the controller's pool (no allocation per packet once the pool is warm);
 // frames larger than a pool buffer (rare: RTP over TCP rarely exceeds the MTU) get a buffer of their own.
 GstBuffer* SrcController::frame_buffer(const std::uint8_t* data, std::size_t size) {
-  constexpr guint kFrameBufferSize = 2048;
+  constexpr guint kFrameBufferSize = 1500;  // an Ethernet MTU's datagram: what payloaders send
   if (size > kFrameBufferSize) return gst_buffer_new_memdup(data, size);
   if (!frame_pool_) {
     frame_pool_.reset(gst_buffer_pool_new());
