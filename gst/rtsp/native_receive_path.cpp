@@ -39,7 +39,8 @@ namespace out = core::rtp_out;
 // A/V offsets smaller than this are never lowered (see update_sync).
 constexpr std::int64_t kSyncStepDown = 100'000'000;
 // Buffers that may wait in a stream's output (a downstream that holds the stream) before new ones
-// are dropped: about 20 s of a 4 Mbit/s camera, 2 MiB of 2 KiB buffers... bounded whatever downstream does.
+// are dropped: about 20 s of a 4 Mbit/s camera, at most about 14 MiB of 1.7 KiB buffers, whatever downstream
+// does.
 constexpr std::size_t kMaxQueuedOutput = 8192;
 
 struct NativeStream {
