@@ -121,6 +121,8 @@ struct UdpPair::Receiver {
   PacketsCallback on_packets;
   std::function<std::size_t()> backlog;    // ReceiveOptions::rtp_backlog
   std::chrono::microseconds hold_step{0};  // the hold in force; 0: not holding
+  std::chrono::microseconds max_hold{0};   // ReceiveOptions::max_hold
+  gint64 hold_since = 0;                   // when the holds in a row began (monotonic µs); 0: none
   AttachedSourcePtr source;
   gpointer fd_tag = nullptr;
   bool fd_polled = true;
@@ -241,6 +243,7 @@ struct UdpPair::Receiver {
       return;
     }
     hold_step = std::chrono::microseconds(0);
+    hold_since = 0;
     if (d.budget_left_packets) {  // more than one wake-up's budget waits: come back after the other sources
       set_deadline(source.get(), 0);
       return;
@@ -274,6 +277,7 @@ struct UdpPair::Receiver {
   void hold() {
     using std::chrono::microseconds;
     ++stats.holds;
+    if (hold_since == 0) hold_since = g_get_monotonic_time();
     hold_step = hold_step.count() == 0 ? kFirstHold : std::min(hold_step * 2, std::max(interval, kFirstHold));
     poll_fd(false);
     if (timer_fd >= 0) {
@@ -284,9 +288,12 @@ struct UdpPair::Receiver {
   }
 
   // True while reads are held: two batches or more wait for the output thread, and the kernel queue holds
-  // something, but less than a quarter of the receive buffer.
+  // something, but less than a quarter of the receive buffer; not while moderation reads at once for the
+  // rate or after drops, and not once the holds in a row lasted max_hold.
   bool should_hold() const {
     if (!backlog || backlog() < kHoldBacklog) return false;
+    if (max_interval.count() > 0 && interval.count() == 0) return false;
+    if (hold_since != 0 && g_get_monotonic_time() - hold_since >= max_hold.count()) return false;
     std::uint32_t mem[SK_MEMINFO_VARS] = {};
     socklen_t len = sizeof mem;
     if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0) return false;
@@ -367,6 +374,7 @@ struct UdpPair::Receiver {
   Drained drain() {
     Drained d;
     std::size_t need = 0;  // the largest datagram that did not fit a pool buffer
+    bool truncated = false;
     for (int round = 0; round < kRoundsPerWake; ++round) {
       if (should_hold()) {
         d.held = true;
@@ -406,6 +414,7 @@ struct UdpPair::Receiver {
         if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
           if (stats.truncated++ == 0) GST_WARNING("datagram larger than %zu bytes dropped", std::size_t(len));
           need = std::max(need, len + 1);
+          truncated = true;
           read_control(m.msg_hdr, now, &d.kernel_drops);
           spare[kept++] = std::move(sp);  // still mapped: reused as it is
           continue;
@@ -440,8 +449,12 @@ struct UdpPair::Receiver {
       if (round + 1 == kRoundsPerWake) d.budget_left_packets = true;
     }
     if (need > packet_size && packet_size < kMaxPacketSize) {
-      while (packet_size < need && packet_size < kMaxPacketSize)
-        packet_size = std::min(kMaxPacketSize, packet_size * 4);
+      if (truncated) {  // its size is unknown: a big step, so that few are lost
+        while (packet_size < need && packet_size < kMaxPacketSize)
+          packet_size = std::min(kMaxPacketSize, packet_size * 4);
+      } else {  // it came whole: buffers just large enough (a KiB multiple)
+        packet_size = std::min(kMaxPacketSize, (need + 1023) / 1024 * 1024);
+      }
       make_pool();
     }
     return d;
@@ -607,6 +620,7 @@ void UdpPair::start_receive(GMainContext* context, PacketsCallback on_packets, R
     if (channel == MediaChannel::Rtp) {
       r->max_interval = options.read_interval;
       r->backlog = options.rtp_backlog;
+      r->max_hold = options.max_hold;
     } else {
       r->batch = r->max_batch = kRtcpBatch;
     }

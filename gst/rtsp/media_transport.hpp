@@ -23,9 +23,10 @@
 // buffer that stays allocated afterwards (a server's start-up burst grew a video stream's pool to 200
 // buffers). So while two full batches or more wait there, the RTP socket is held: not read, while its kernel
 // queue holds less than a quarter of the receive buffer. It looks again after 1 ms, then 2, 4... up to the
-// rest in force, so no hold lets the kernel queue grow further than a rest would. Past a quarter it is read
-// as usual: a downstream that stopped (a paused pipeline) costs the output queue's bound, as without holds,
-// not datagrams.
+// rest in force, so no hold lets the kernel queue grow further than a rest would. Past a quarter, or once
+// the holds in a row have lasted ReceiveOptions::max_hold, it is read as usual: a downstream that stopped (a
+// paused pipeline) costs the output queue's bound, as without holds, not datagrams. No hold while read
+// moderation has turned rests off (a rate too high for them, or drops).
 //
 // Buffers kept ready: a socket starts with 4 and doubles them (up to 32) each time a read fills them all, so
 // an audio stream's or an idle socket's pool stays small.
@@ -83,6 +84,10 @@ struct ReceiveOptions {
   // How many of the RTP socket's buffers wait to be pushed by another thread (empty, or 0: the reader pushes
   // them itself). Called on the receiving thread, once per batch read.
   std::function<std::size_t()> rtp_backlog;
+  // The longest the holds in a row last before the socket is read anyway: what waits in the kernel is what
+  // the element does not see (its no-data timeout, its stats), and a low-rate stream may take seconds to
+  // fill a quarter of the buffer.
+  std::chrono::microseconds max_hold{500'000};
 };
 
 class UdpPair {

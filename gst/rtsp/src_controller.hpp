@@ -159,6 +159,7 @@ class SrcController {
   SteadyClock::time_point last_data_{};
 
   GstObjectPtr<GstBufferPool> frame_pool_;  // interleaved frames' buffers
+  std::size_t frame_buffer_size_ = 1500;    // their size (grows with the frames)
 
   std::map<std::uint64_t, std::unique_ptr<PendingParameter>> parameters_;  // by core token
   std::vector<std::unique_ptr<PendingParameter>> parameters_waiting_;      // before a session exists

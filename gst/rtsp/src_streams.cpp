@@ -252,15 +252,19 @@ void SrcController::on_interleaved(core::event::Interleaved& frame) {
   gst_buffer_list_add(pending.get(), frame_buffer(frame.payload.data(), frame.payload.size()));
 }
 
-// A frame's bytes in a buffer from the controller's pool (no allocation per packet once the pool is warm);
-// frames larger than a pool buffer (rare: RTP over TCP rarely exceeds the MTU) get a buffer of their own.
+// A frame's bytes in a buffer from the controller's pool (no allocation per packet once the pool is warm).
+// The buffers start at an Ethernet MTU's datagram, what payloaders send; a larger frame makes them grow (to a
+// KiB multiple), as servers that send larger packets over TCP do so all the time.
 GstBuffer* SrcController::frame_buffer(const std::uint8_t* data, std::size_t size) {
-  constexpr guint kFrameBufferSize = 1500;  // an Ethernet MTU's datagram: what payloaders send
-  if (size > kFrameBufferSize) return gst_buffer_new_memdup(data, size);
+  if (size > frame_buffer_size_) {
+    frame_buffer_size_ = (size + 1023) / 1024 * 1024;
+    if (frame_pool_) gst_buffer_pool_set_active(frame_pool_.get(), FALSE);  // buffers out are freed on return
+    frame_pool_.reset();
+  }
   if (!frame_pool_) {
     frame_pool_.reset(gst_buffer_pool_new());
     GstStructure* config = gst_buffer_pool_get_config(frame_pool_.get());
-    gst_buffer_pool_config_set_params(config, nullptr, kFrameBufferSize, 0, 0);  // grows as needed
+    gst_buffer_pool_config_set_params(config, nullptr, guint(frame_buffer_size_), 0, 0);  // grows as needed
     gst_buffer_pool_set_config(frame_pool_.get(), config);
     gst_buffer_pool_set_active(frame_pool_.get(), TRUE);
   }

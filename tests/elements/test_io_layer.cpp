@@ -1227,9 +1227,9 @@ GST_START_TEST(test_read_interval_from_latency) {
 }
 GST_END_TEST;
 
-// Datagrams larger than the pool's MTU-sized buffers: up to 8 kB more come whole at once (the overflow iovec),
-// byte for byte; a larger one is truncated by the kernel, dropped and counted, and the buffers grow for the
-// next ones.
+// Datagrams larger than the pool's MTU-sized buffers: up to 8 kB more come whole at once (the overflow
+// iovec), byte for byte; a larger one is truncated by the kernel, dropped and counted, and the buffers grow
+// for the next ones.
 GST_START_TEST(test_udp_receive_large_datagram) {
   TestContext ctx;
   std::string err;
@@ -1262,7 +1262,7 @@ GST_START_TEST(test_udp_receive_large_datagram) {
   fail_unless(got[0] == a && got[1] == b && got[2] == c);
   fail_unless_equals_int(int(pair->stats(MediaChannel::Rtp).truncated), 0);
   // Past the overflow area: the first is lost, the next one fits the grown buffers.
-  const std::string big = datagram(40000, 4);  // the buffers grew to 24000 bytes for the 9000
+  const std::string big = datagram(40000, 4);  // the buffers grew to 9216 bytes for the 9000
   send(big);
   fail_unless(run_until(ctx.get(), [&] { return pair->stats(MediaChannel::Rtp).truncated == 1; }));
   send(big);
@@ -1283,6 +1283,7 @@ GST_START_TEST(test_udp_reads_held_while_the_output_backlog_is_deep) {
     std::vector<int> got;
     ReceiveOptions ro{interval};
     ro.rtp_backlog = [&] { return backlog; };
+    ro.max_hold = 60s;  // not what this test is about
     pair->start_receive(
         ctx.get(),
         [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t>) {
@@ -1325,6 +1326,46 @@ GST_START_TEST(test_udp_reads_held_while_the_output_backlog_is_deep) {
     fail_unless(run_until(ctx.get(), [&] { return got.size() == std::size_t(sent); }));
     for (int i = 0; i < sent; ++i) fail_unless_equals_int(got[std::size_t(i)], i);
     fail_unless_equals_int(int(pair->stats(MediaChannel::Rtp).kernel_drops), 0);
+  }
+}
+GST_END_TEST;
+
+// Holds in a row last at most max_hold: then the socket is read however little the kernel holds (a low-rate
+// stream would otherwise wait seconds for a quarter of the buffer, unseen by the element's no-data timeout).
+// And no hold while read moderation reads at once (here: an interval below the shortest rest).
+GST_START_TEST(test_udp_holds_end_after_max_hold) {
+  for (const bool moderation_off_for_rate : {false, true}) {
+    TestContext ctx;
+    std::string err;
+    auto pair = UdpPair::bind_unicast({}, &err);
+    fail_unless(pair != nullptr);
+    std::size_t backlog = 0, got = 0;
+    ReceiveOptions ro{moderation_off_for_rate ? 50us : 0us};
+    ro.rtp_backlog = [&] { return backlog; };
+    ro.max_hold = 40ms;
+    pair->start_receive(
+        ctx.get(),
+        [&](MediaChannel, BufferListPtr list, std::span<const std::int64_t>) {
+          got += gst_buffer_list_length(list.get());
+        },
+        ro);
+    auto tx = sender_socket();
+    auto to = loopback(pair->rtp_port());
+    g_socket_send_to(tx.get(), to.get(), "first", 5, nullptr, nullptr);
+    fail_unless(run_until(ctx.get(), [&] { return got == 1; }));
+    backlog = 100;
+    const auto sent = SteadyClock::now();
+    for (int i = 0; i < 5; ++i) g_socket_send_to(tx.get(), to.get(), "small", 5, nullptr, nullptr);
+    fail_unless(run_until(ctx.get(), [&] { return got == 6; }));
+    const auto waited = SteadyClock::now() - sent;
+    const auto holds = pair->stats(MediaChannel::Rtp).holds;
+    if (moderation_off_for_rate) {
+      fail_unless_equals_int(int(holds), 0);
+    } else {
+      fail_unless(holds >= 2, "%d holds", int(holds));
+      fail_unless(waited >= 40ms, "read after %lld ms",
+                  (long long)std::chrono::duration_cast<std::chrono::milliseconds>(waited).count());
+    }
   }
 }
 GST_END_TEST;
@@ -1470,6 +1511,7 @@ static Suite* io_layer_suite() {
   tcase_add_test(udp, test_read_interval_from_latency);
   tcase_add_test(udp, test_udp_reads_held_while_the_output_backlog_is_deep);
   tcase_add_test(udp, test_udp_buffers_ready_grow_with_the_reads);
+  tcase_add_test(udp, test_udp_holds_end_after_max_hold);
   tcase_add_test(udp, test_udp_send_and_nat_dummies);
   tcase_add_test(udp, test_udp_multicast_loopback);
   return s;

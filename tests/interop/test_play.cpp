@@ -313,6 +313,28 @@ GST_START_TEST(test_reads_held_while_a_blocked_branch_backs_up) {
 }
 GST_END_TEST;
 
+// Interleaved frames larger than an Ethernet MTU (a server sending 6000-byte RTP packets over TCP) arrive
+// whole: the frame buffers grow to fit them.
+GST_START_TEST(test_large_interleaved_frames) {
+  auto server =
+      serve({"/big",
+             "( videotestsrc is-live=true ! video/x-raw,format=UYVY,width=320,height=240,framerate=30/1 "
+             "! rtpvrawpay name=pay0 pt=96 mtu=6000 )"});
+  SrcProbe p("rtspsrc2", server->url("/big"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  g_object_set(p.src(), "latency", 200u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(p.wait([&] { return p.pad("stream_0").rtp_buffers >= 100; }, kTimeoutMs));
+  const std::uint64_t packets = stream_stat(p.src(), 0, "packets");
+  const std::uint64_t bytes = stream_stat(p.src(), 0, "bytes");
+  // A 320x240 UYVY frame is 153,600 bytes: 26 packets of at most 6000, all but the last one full.
+  fail_unless(packets > 0 && bytes / packets > 5000, "%llu bytes in %llu packets", (unsigned long long)bytes,
+              (unsigned long long)packets);
+  fail_unless_equals_int(int(stream_stat(p.src(), 0, "lost")), 0);
+  fail_unless_equals_int(p.error_count(), 0);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_h264_aac) {
   auto server = serve({"/av", h264_aac_launch()});
   SrcProbe p("rtspsrc2", server->url("/av"));
@@ -578,6 +600,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_elements_share_worker_threads);
   tcase_add_test(tc, test_multi_stream_elements_share_worker_threads);
   tcase_add_test(tc, test_reads_held_while_a_blocked_branch_backs_up);
+  tcase_add_test(tc, test_large_interleaved_frames);
   tcase_add_test(tc, test_slow_pad_added_does_not_hold_shared_workers);
   tcase_add_test(tc, test_udp_buffer_size_and_kernel_drops);
   tcase_add_test(tc, test_caps_as_rtspsrc);
