@@ -2,6 +2,7 @@
 
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -12,8 +13,8 @@ namespace rtsp2::test {
 
 namespace {
 
-std::uint16_t free_port() {
-  GSocket* s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+std::uint16_t free_port(GSocketType type = G_SOCKET_TYPE_STREAM) {
+  GSocket* s = g_socket_new(G_SOCKET_FAMILY_IPV4, type, G_SOCKET_PROTOCOL_DEFAULT, nullptr);
   GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   GSocketAddress* sa = g_inet_socket_address_new(lo, 0);
   g_socket_bind(s, sa, TRUE, nullptr);
@@ -97,9 +98,14 @@ bool FfmpegRecorder::start(const std::string& path) {
   g_subprocess_launcher_set_stderr_file_path(launcher, (dir_ + "/ffmpeg.log").c_str());
   g_subprocess_launcher_set_stdout_file_path(launcher, "/dev/null");
   const std::string u = url();
+  // FFmpeg's RTP ports start at 5000 unless told otherwise, for every ffmpeg on the machine: two runs of this
+  // test at once probe the same ports. A range from where the kernel hands out free ports instead.
+  const unsigned rtp_min = std::min(64000u, unsigned(free_port(G_SOCKET_TYPE_DATAGRAM)) & ~1u);
+  const std::string min_port = std::to_string(rtp_min), max_port = std::to_string(rtp_min + 100);
   GError* err = nullptr;
   process_ = g_subprocess_launcher_spawn(launcher, &err, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel",
-                                         "info", "-rtsp_flags", "listen", "-timeout", "30", "-i", u.c_str(),
+                                         "info", "-rtsp_flags", "listen", "-timeout", "30", "-min_port",
+                                         min_port.c_str(), "-max_port", max_port.c_str(), "-i", u.c_str(),
                                          "-c", "copy", "-y", output_.c_str(), nullptr);
   g_object_unref(launcher);
   if (process_ == nullptr) {
