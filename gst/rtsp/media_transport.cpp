@@ -275,7 +275,6 @@ struct UdpPair::Receiver {
   // (the socket is not polled meanwhile; see media_transport.hpp). Each look may double the wait, up to the
   // rest in force: the same time a rest would leave the datagrams in the kernel.
   void hold() {
-    using std::chrono::microseconds;
     ++stats.holds;
     if (hold_since == 0) hold_since = g_get_monotonic_time();
     hold_step = hold_step.count() == 0 ? kFirstHold : std::min(hold_step * 2, std::max(interval, kFirstHold));
