@@ -31,18 +31,38 @@ if ! ninja -C build-fuzz -j"$(nproc)" $targets >build-fuzz/build-output.txt 2>&1
   exit 1
 fi
 mkdir -p fuzz-out
-status=0
-for exe in $(find build-fuzz/tests/fuzz -name "fuzz_*" -type f -perm -u+x | sort); do
-  name=$(basename "$exe"); name=${name#fuzz_}
+# Each target runs on one CPU: as many at a time as there are CPUs, results printed in name order.
+parallel=$(nproc)
+results=$(mktemp -d)
+run_target() {  # exe name
+  local exe=$1 name=$2 work
   work=$(mktemp -d)
   # A scratch corpus so that the committed seeds are never rewritten.
   cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
   if "$exe" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 -timeout=10 -print_final_stats=0 \
       -artifact_prefix="fuzz-out/$name-" "$work" >"$work.log" 2>&1; then
-    echo "fuzz $name: $runs runs, no finding"
+    echo "fuzz $name: $runs runs, no finding" >"$results/$name"
   else
-    echo "fuzz $name: FINDING (log below; input kept in fuzz-out/)"; tail -40 "$work.log"; status=1
+    { echo "fuzz $name: FINDING (log below; input kept in fuzz-out/)"; tail -40 "$work.log"; } >"$results/$name"
   fi
   rm -rf "$work" "$work.log"
+}
+names=()
+for exe in $(find build-fuzz/tests/fuzz -name "fuzz_*" -type f -perm -u+x | sort); do
+  name=$(basename "$exe"); name=${name#fuzz_}
+  names+=("$name")
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  run_target "$exe" "$name" &
 done
+wait
+status=0
+for name in "${names[@]}"; do
+  if [ -f "$results/$name" ]; then
+    cat "$results/$name"
+  else
+    echo "fuzz $name: FINDING (the run left no result)"
+  fi
+  grep -q "no finding" "$results/$name" 2>/dev/null || status=1
+done
+rm -rf "$results"
 exit $status
