@@ -100,8 +100,9 @@ OutputPad* output_of(GstPad* internal) {
 
 GstFlowReturn combine(GstRtspSrc2* self, GstPad* ghost, GstFlowReturn ret) {
   std::lock_guard lock(self->priv->combiner_mutex);
-  // One unlinked pad must not stop the others: NOT_LINKED only when every pad is.
-  return gst_flow_combiner_update_pad_flow(self->priv->combiner, ghost, ret);
+  // One unlinked pad must not stop the others: NOT_LINKED only when every pad is, and every stream has one.
+  const GstFlowReturn combined = gst_flow_combiner_update_pad_flow(self->priv->combiner, ghost, ret);
+  return combined == GST_FLOW_NOT_LINKED && !self->priv->combiner_has_every_pad ? GST_FLOW_OK : combined;
 }
 
 GstFlowReturn internal_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
@@ -222,12 +223,14 @@ void on_receive_pad(GstRtspSrc2* self, unsigned index, GstPad* target) {
     gst_pad_set_event_function(ghost, src_event);
     gst_pad_set_query_function(ghost, src_query);
     priv->pads[index] = std::move(out);
+    bool every = !priv->expected_pads.empty();
+    for (unsigned e : priv->expected_pads) every = every && priv->pads.count(e) != 0;
     {
       std::lock_guard clock(priv->combiner_mutex);
       gst_flow_combiner_add_pad(priv->combiner, ghost);
+      priv->combiner_has_every_pad = every;
     }
-    all = !priv->no_more_pads_sent && !priv->expected_pads.empty();
-    for (unsigned e : priv->expected_pads) all = all && priv->pads.count(e) != 0;
+    all = every && !priv->no_more_pads_sent;
     if (all) priv->no_more_pads_sent = true;
   }
   gst_pad_set_active(ghost, TRUE);
@@ -257,6 +260,7 @@ void remove_pads(GstRtspSrc2* self) {
   {
     std::lock_guard lock(priv->combiner_mutex);
     gst_flow_combiner_clear(priv->combiner);
+    priv->combiner_has_every_pad = false;
   }
   for (auto& [n, p] : pads) {
     gst_pad_set_active(p->ghost, FALSE);

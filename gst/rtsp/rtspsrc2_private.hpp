@@ -57,6 +57,9 @@ struct RtspSrc2Private final : public rtsp2::SrcHost {
   std::vector<unsigned> expected_pads;
   bool no_more_pads_sent = false;
   std::mutex combiner_mutex;
+  // Under combiner_mutex: every stream set up has its pad. Until then not-linked is never the combined flow
+  // (a stream whose first packet is still to come may be linked), as rtspsrc counts every stream from SETUP.
+  bool combiner_has_every_pad = false;
   GstFlowCombiner* combiner = nullptr;
 
   std::mutex teardown_mutex;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -581,6 +582,84 @@ GST_START_TEST(test_unlinked_pad_does_not_stop_others) {
 }
 GST_END_TEST;
 
+namespace {
+// An interleaved RTP frame: `$`, channel, length, then a 12-byte header and `payload`.
+std::string interleaved_rtp(std::uint8_t channel, std::uint8_t pt, std::uint16_t seq, std::uint32_t ssrc,
+                            const std::string& payload) {
+  std::string rtp(12, '\0');
+  rtp[0] = char(0x80);
+  rtp[1] = char(pt);
+  rtp[2] = char(seq >> 8);
+  rtp[3] = char(seq & 0xff);
+  rtp[7] = char(seq);  // timestamp
+  for (int i = 0; i < 4; ++i) rtp[8 + i] = char(ssrc >> (24 - 8 * i));
+  rtp += payload;
+  return std::string{'$', char(channel), char(rtp.size() >> 8), char(rtp.size() & 0xff)} + rtp;
+}
+}  // namespace
+
+// The unlinked pad's stream may start first. Its not-linked, while the other stream has no pad yet, is not
+// an error: that stream may still be linked (the element only stops when every stream set up is unlinked).
+// The server sends audio alone first, over TCP so that the order is certain.
+GST_START_TEST(test_unlinked_pad_first_is_not_an_error) {
+  const char* sdp =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=av\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+      "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\n"
+      "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:stream=1\r\n";
+  using S = ScriptedRtspServer;
+  S server([&](const S::Request& r) {
+    if (r.method == "DESCRIBE")
+      return S::response(200, "OK", r.cseq, "Content-Type: application/sdp\r\n", sdp);
+    if (r.method == "SETUP") {
+      const bool audio = r.uri.find("stream=1") != std::string::npos;
+      return S::response(200, "OK", r.cseq,
+                         std::string("Session: 5\r\nTransport: RTP/AVP/TCP;unicast;interleaved=") +
+                             (audio ? "2-3" : "0-1") + "\r\n");
+    }
+    return S::response(200, "OK", r.cseq, "Session: 5\r\n");
+  });
+  SrcProbe p("rtspsrc2", server.url("/av"), false, "audio");
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  g_object_set(p.src(), "latency", 20u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+
+  // Audio until its unlinked pad has been pushed to (a probe sees a push before the missing peer fails it).
+  std::atomic<int> audio_pushes{0};
+  std::uint16_t seq = 1;
+  const bool audio_pushed = p.repeat_until(
+      [&] {
+        server.send_to_client(interleaved_rtp(2, 0, seq++, 0xa0d10, std::string(160, '\x7f')));
+        if (audio_pushes.load() > 0) return;
+        if (GstPad* pad = gst_element_get_static_pad(p.src(), "stream_1")) {
+          gst_pad_add_probe(
+              pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+              +[](GstPad*, GstPadProbeInfo*, gpointer n) -> GstPadProbeReturn {
+                static_cast<std::atomic<int>*>(n)->fetch_add(1);
+                return GST_PAD_PROBE_OK;
+              },
+              &audio_pushes, nullptr);
+          gst_object_unref(pad);
+        }
+      },
+      [&] { return audio_pushes.load() >= 3 || p.error_count() > 0; }, 20, kTimeoutMs);
+  fail_unless(audio_pushed, "the audio pad was never pushed to");
+  fail_unless(gst_element_get_static_pad(p.src(), "stream_0") == nullptr, "the video pad came first");
+
+  // Then video: it flows, and no error came.
+  const bool video = p.repeat_until(
+      [&] {
+        server.send_to_client(interleaved_rtp(0, 96, seq, 0xd1de0, std::string("\x65\x88\x84\x00", 4)));
+        server.send_to_client(interleaved_rtp(2, 0, seq, 0xa0d10, std::string(160, '\x7f')));
+        ++seq;
+      },
+      [&] { return p.pad("stream_0").rtp_buffers > 0 || p.error_count() > 0; }, 20, kTimeoutMs);
+  fail_unless(video && p.error_count() == 0, "%s",
+              p.error_count() ? p.first_error()->message : "no video arrived");
+  fail_if(p.wait([&] { return p.error_count() > 0; }, 300), "%s", p.first_error()->message);
+}
+GST_END_TEST;
+
 static Suite* play_suite() {
   Suite* s = suite_create("interop_play");
   TCase* tc = tcase_create("play");
@@ -602,6 +681,7 @@ static Suite* play_suite() {
   tcase_add_test(tc, test_461_without_alternative);
   tcase_add_test(tc, test_rtsps);
   tcase_add_test(tc, test_unlinked_pad_does_not_stop_others);
+  tcase_add_test(tc, test_unlinked_pad_first_is_not_an_error);
   return s;
 }
 
