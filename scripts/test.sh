@@ -6,7 +6,7 @@
 #   4. runs every libFuzzer target for a bounded number of inputs (build-fuzz/, clang).
 # Ends with "N passed, N failed[, N skipped]" counted from meson's test logs; exits non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
 bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -40,7 +40,8 @@ run_suite() {  # dir, label
 
 # Build time is most of this script's time. No debug information in build/ (its failures report file and
 # line from the checks themselves), and line tables only under the sanitisers (enough for their stack
-# traces): a fifth to a third less compile time than -g.
+# traces): a fifth to a third less compile time than -g. These options stay in the build directories (an
+# existing build/ loses its debug information; build-asan/'s c_args and cpp_args are replaced).
 configure build -Dwerror=true -Dtests=enabled -Ddebug=false
 run_suite build "default build"
 

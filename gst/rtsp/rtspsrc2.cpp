@@ -228,6 +228,9 @@ void on_receive_pad(GstRtspSrc2* self, unsigned index, GstPad* target) {
     {
       std::lock_guard clock(priv->combiner_mutex);
       gst_flow_combiner_add_pad(priv->combiner, ghost);
+      // The new pad counts as OK until it pushes. This also replaces the combined flow cached from before it
+      // existed: the combiner answers a repeated flow from that cache without looking at the pads again.
+      gst_flow_combiner_update_pad_flow(priv->combiner, ghost, GST_FLOW_OK);
       priv->combiner_has_every_pad = every;
     }
     all = every && !priv->no_more_pads_sent;
