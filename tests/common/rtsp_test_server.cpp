@@ -439,6 +439,32 @@ std::string ScriptedRtspServer::response(int status, const std::string& reason, 
   return r + "\r\n" + body;
 }
 
+std::string ScriptedRtspServer::sdp_answer(const Request& r, const std::string& sdp,
+                                           const std::string& setup_transport) {
+  if (r.method == "DESCRIBE") return response(200, "OK", r.cseq, "Content-Type: application/sdp\r\n", sdp);
+  if (r.method == "SETUP")
+    return response(200, "OK", r.cseq, "Session: 5\r\nTransport: " + setup_transport + "\r\n");
+  return response(200, "OK", r.cseq, "Session: 5\r\n");
+}
+
+std::string rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t timestamp, std::uint32_t ssrc,
+                       const std::string& payload) {
+  std::string rtp(12, '\0');
+  rtp[0] = char(0x80);
+  rtp[1] = char(pt);
+  rtp[2] = char(seq >> 8);
+  rtp[3] = char(seq & 0xff);
+  for (int i = 0; i < 4; ++i) {
+    rtp[4 + i] = char(timestamp >> (24 - 8 * i));
+    rtp[8 + i] = char(ssrc >> (24 - 8 * i));
+  }
+  return rtp + payload;
+}
+
+std::string interleaved_frame(std::uint8_t channel, const std::string& packet) {
+  return std::string{'$', char(channel), char(packet.size() >> 8), char(packet.size() & 0xff)} + packet;
+}
+
 std::string ScriptedRtspServer::header(const std::string& text, const std::string& name) {
   // Test helper only: case-insensitive "\r\nName:" search in a request we wrote ourselves.
   std::string lower_text = text, lower_name = "\n" + name + ":";

@@ -125,6 +125,8 @@ class ScriptedRtspServer {
   static std::string response(int status, const std::string& reason, const std::string& cseq,
                               const std::string& extra_headers = {}, const std::string& body = {});
   static std::string header(const std::string& request_text, const std::string& name);
+  // DESCRIBE answered with `sdp`, SETUP with `setup_transport` (Session: 5), anything else 200 (Session: 5).
+  static std::string sdp_answer(const Request& r, const std::string& sdp, const std::string& setup_transport);
 
  private:
   void run();
@@ -139,5 +141,11 @@ class ScriptedRtspServer {
   std::vector<std::string> methods_;
   GSocket* client_ = nullptr;
 };
+
+// An RTP packet (version 2, no CSRC, no extension) carrying `payload`.
+std::string rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t timestamp, std::uint32_t ssrc,
+                       const std::string& payload);
+// `packet` as an interleaved frame on `channel`: '$', the channel, the 16-bit length (RFC 2326 10.12).
+std::string interleaved_frame(std::uint8_t channel, const std::string& packet);
 
 }  // namespace rtsp2::test

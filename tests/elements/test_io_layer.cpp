@@ -1269,6 +1269,11 @@ GST_START_TEST(test_udp_receive_large_datagram) {
 }
 GST_END_TEST;
 
+// While two batches or more of the socket's buffers wait for another thread to push them (the output
+// backlog), the RTP socket is left unread as long as the kernel queue holds less than a quarter of its
+// receive buffer; past that it is read anyway (no datagram lost), and once the backlog is gone the rest
+// comes, in order. With and without read moderation (the hold ends on the timerfd, or on the context's
+// deadline).
 GST_START_TEST(test_udp_reads_held_while_the_output_backlog_is_deep) {
   for (const auto interval : {0ms, 40ms}) {
     TestContext ctx;

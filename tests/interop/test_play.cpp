@@ -444,16 +444,9 @@ GST_START_TEST(test_multicast) {
       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=mc\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
       "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\n";
   using S = ScriptedRtspServer;
-  S server([&](const S::Request& r) {
-    if (r.method == "DESCRIBE")
-      return S::response(200, "OK", r.cseq, "Content-Type: application/sdp\r\n", sdp);
-    if (r.method == "SETUP") {
-      return S::response(200, "OK", r.cseq,
-                         "Session: 5\r\nTransport: RTP/AVP;multicast;destination=" + group +
-                             ";port=" + std::to_string(port) + "-" + std::to_string(port + 1) + ";ttl=1\r\n");
-    }
-    return S::response(200, "OK", r.cseq, "Session: 5\r\n");
-  });
+  const std::string transport = "RTP/AVP;multicast;destination=" + group + ";port=" + std::to_string(port) +
+                                "-" + std::to_string(port + 1) + ";ttl=1";
+  S server([&](const S::Request& r) { return S::sdp_answer(r, sdp, transport); });
   SrcProbe p("rtspsrc2", server.url("/mc"), false);
   gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp-mcast");
   g_object_set(p.src(), "latency", 50u, "multicast-iface", "lo", nullptr);
@@ -471,14 +464,7 @@ GST_START_TEST(test_multicast) {
   const bool arrived = p.repeat_until(
       [&] {
         for (int i = 0; i < 5; ++i, ++seq) {
-          std::string rtp(12, '\0');
-          rtp[0] = char(0x80);
-          rtp[1] = char(96);
-          rtp[2] = char(seq >> 8);
-          rtp[3] = char(seq & 0xff);
-          rtp[7] = char(seq);
-          rtp[8] = 0x42;
-          rtp += std::string("\x65\x88\x84\x00", 4);
+          const std::string rtp = rtp_packet(96, seq, seq, 0x42, std::string("\x65\x88\x84\x00", 4));
           g_socket_send_to(tx, to, rtp.data(), rtp.size(), nullptr, nullptr);
         }
       },
@@ -582,22 +568,6 @@ GST_START_TEST(test_unlinked_pad_does_not_stop_others) {
 }
 GST_END_TEST;
 
-namespace {
-// An interleaved RTP frame: `$`, channel, length, then a 12-byte header and `payload`.
-std::string interleaved_rtp(std::uint8_t channel, std::uint8_t pt, std::uint16_t seq, std::uint32_t ssrc,
-                            const std::string& payload) {
-  std::string rtp(12, '\0');
-  rtp[0] = char(0x80);
-  rtp[1] = char(pt);
-  rtp[2] = char(seq >> 8);
-  rtp[3] = char(seq & 0xff);
-  rtp[7] = char(seq);  // timestamp
-  for (int i = 0; i < 4; ++i) rtp[8 + i] = char(ssrc >> (24 - 8 * i));
-  rtp += payload;
-  return std::string{'$', char(channel), char(rtp.size() >> 8), char(rtp.size() & 0xff)} + rtp;
-}
-}  // namespace
-
 // The unlinked pad's stream may start first. Its not-linked, while the other stream has no pad yet, is not
 // an error: that stream may still be linked (the element only stops when every stream set up is unlinked).
 // The server sends audio alone first, over TCP so that the order is certain.
@@ -608,15 +578,8 @@ GST_START_TEST(test_unlinked_pad_first_is_not_an_error) {
       "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:stream=1\r\n";
   using S = ScriptedRtspServer;
   S server([&](const S::Request& r) {
-    if (r.method == "DESCRIBE")
-      return S::response(200, "OK", r.cseq, "Content-Type: application/sdp\r\n", sdp);
-    if (r.method == "SETUP") {
-      const bool audio = r.uri.find("stream=1") != std::string::npos;
-      return S::response(200, "OK", r.cseq,
-                         std::string("Session: 5\r\nTransport: RTP/AVP/TCP;unicast;interleaved=") +
-                             (audio ? "2-3" : "0-1") + "\r\n");
-    }
-    return S::response(200, "OK", r.cseq, "Session: 5\r\n");
+    const bool audio = r.uri.find("stream=1") != std::string::npos;
+    return S::sdp_answer(r, sdp, std::string("RTP/AVP/TCP;unicast;interleaved=") + (audio ? "2-3" : "0-1"));
   });
   // Counted by a probe on the unlinked audio pad: declared before the pipeline, which it outlives.
   std::atomic<int> audio_pushes{0};
@@ -631,7 +594,9 @@ GST_START_TEST(test_unlinked_pad_first_is_not_an_error) {
   std::uint16_t seq = 1;
   const bool audio_pushed = p.repeat_until(
       [&] {
-        server.send_to_client(interleaved_rtp(2, 0, seq++, 0xa0d10, std::string(160, '\x7f')));
+        server.send_to_client(
+            interleaved_frame(2, rtp_packet(0, seq, seq, 0xa0d10, std::string(160, '\x7f'))));
+        ++seq;
         if (probed) return;
         if (GstPad* pad = gst_element_get_static_pad(p.src(), "stream_1")) {
           probed = true;
@@ -654,8 +619,9 @@ GST_START_TEST(test_unlinked_pad_first_is_not_an_error) {
   // Then video: it flows, and no error came.
   const bool video = p.repeat_until(
       [&] {
-        server.send_to_client(interleaved_rtp(0, 96, seq, 0xd1de0, std::string("\x65\x88\x84\x00", 4)));
-        server.send_to_client(interleaved_rtp(2, 0, seq, 0xa0d10, std::string(160, '\x7f')));
+        server.send_to_client(interleaved_frame(0, rtp_packet(96, seq, seq, 0xd1de0, "\x65\x88\x84")));
+        server.send_to_client(
+            interleaved_frame(2, rtp_packet(0, seq, seq, 0xa0d10, std::string(160, '\x7f'))));
         ++seq;
       },
       [&] { return p.pad("stream_0").rtp_buffers > 0 || p.error_count() > 0; }, 20, kTimeoutMs);

@@ -230,20 +230,8 @@ std::string scripted_answer(const ScriptedRtspServer::Request& r,
 
 // An interleaved RTP packet (channel 0) carrying a small H.264 slice.
 std::string rtp_frame(std::uint16_t seq) {
-  std::string rtp(12, '\0');
-  rtp[0] = char(0x80);
-  rtp[1] = char(96);
-  rtp[2] = char(seq >> 8);
-  rtp[3] = char(seq & 0xff);
-  const std::uint32_t ts = std::uint32_t(seq) * 3000;
-  for (int i = 0; i < 4; ++i) rtp[4 + i] = char(ts >> (24 - 8 * i));
-  rtp[8] = 0x12;
-  rtp += std::string("\x65\x88\x84\x00\x33\xff", 6);
-  std::string frame = "$";
-  frame += '\0';
-  frame += char(rtp.size() >> 8);
-  frame += char(rtp.size() & 0xff);
-  return frame + rtp;
+  return interleaved_frame(0, rtp_packet(96, seq, std::uint32_t(seq) * 3000, 0x12000000u,
+                                         std::string("\x65\x88\x84\x00\x33\xff", 6)));
 }
 
 }  // namespace
