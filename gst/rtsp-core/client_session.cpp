@@ -172,6 +172,11 @@ struct ClientSession::Impl {
     if (!session_id.empty() && m != Method::Options && m != Method::Describe && m != Method::Announce) {
       r.headers.add("Session", session_id);
     }
+    if (config.bandwidth > 0 && (m == Method::Describe || m == Method::Setup || m == Method::Play)) {
+      r.headers.add("Bandwidth", std::to_string(config.bandwidth));
+    }
+    if (config.blocksize > 0 && m == Method::Setup)
+      r.headers.add("Blocksize", std::to_string(config.blocksize));
     return r;
   }
 

@@ -60,6 +60,11 @@ struct SessionConfig {
   int max_redirects = 5;
   bool record_mode_upper = false;  // write mode=RECORD instead of mode=record
   std::string announce_sdp;        // Record mode: the ANNOUNCE body
+  // RFC 2326 §12.6 / §12.7, 0 = not sent. Bandwidth (bits/s the client can take) goes on DESCRIBE, SETUP and
+  // PLAY, where a server chooses what to send; Blocksize (the media packet size the client asks for) on
+  // SETUP.
+  std::uint64_t bandwidth = 0;
+  std::uint32_t blocksize = 0;
   ParserLimits limits;
 };
 

@@ -162,11 +162,13 @@ RtcpParseResult parse_rtcp(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::optional<ReportBlock>& block,
-                                                std::string_view cname, bool bye) {
-  // RR (8) + one block (24) + SDES (4 + 4 + 2 + 255 + 1, padded) + BYE (8), with room to spare: the
-  // GstRTCPBuffer writers refuse to fill the buffer to its last byte.
-  constexpr guint kMaxSize = 512;
-  GstBuffer* buffer = gst_rtcp_buffer_new(kMaxSize);
+                                                std::string_view cname, bool bye,
+                                                std::span<const SdesItem> items) {
+  // RR (8) + one block (24) + SDES (4 + 4 + items of 2 + up to 255 each + 1, padded) + BYE (8), with room to
+  // spare: the GstRTCPBuffer writers refuse to fill the buffer to its last byte.
+  guint max_size = 512;
+  for (const SdesItem& item : items) max_size += 2 + guint(std::min<std::size_t>(item.value.size(), 255));
+  GstBuffer* buffer = gst_rtcp_buffer_new(max_size);
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp);
   GstRTCPPacket packet;
@@ -182,6 +184,12 @@ std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::o
     const std::size_t len = std::min<std::size_t>(cname.size(), GST_RTCP_MAX_SDES);
     gst_rtcp_packet_sdes_add_entry(&packet, GST_RTCP_SDES_CNAME, static_cast<guint8>(len),
                                    reinterpret_cast<const guint8*>(cname.data()));
+    for (const SdesItem& item : items) {
+      if (item.type <= GST_RTCP_SDES_CNAME) continue;
+      const std::size_t n = std::min<std::size_t>(item.value.size(), GST_RTCP_MAX_SDES);
+      gst_rtcp_packet_sdes_add_entry(&packet, GstRTCPSDESType(item.type), static_cast<guint8>(n),
+                                     reinterpret_cast<const guint8*>(item.value.data()));
+    }
   }
   if (bye && gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_BYE, &packet))
     gst_rtcp_packet_bye_add_ssrc(&packet, ssrc);

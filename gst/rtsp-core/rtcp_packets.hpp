@@ -64,9 +64,17 @@ struct ReportBlock {
   std::uint32_t dlsr = 0;  // delay since that SR in 1/65536 s
 };
 
-// RR (with `block` if any) + SDES CNAME, then BYE of `ssrc` when `bye`. `cname` is cut at 255 bytes.
+// An SDES item after the CNAME (RFC 3550 §6.5: NAME 2, EMAIL 3, PHONE 4, LOC 5, TOOL 6, NOTE 7).
+struct SdesItem {
+  std::uint8_t type = 0;
+  std::string value;
+};
+
+// RR (with `block` if any) + SDES CNAME and `items`, then BYE of `ssrc` when `bye`. Values are cut at 255
+// bytes; items of type 0 (END) or 1 (CNAME) are skipped.
 std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::optional<ReportBlock>& block,
-                                                std::string_view cname, bool bye);
+                                                std::string_view cname, bool bye,
+                                                std::span<const SdesItem> items = {});
 
 // RFC 3550 §6.3.1 / A.7 without the random factor: max(min_interval, avg_rtcp_size * n / rtcp_bandwidth),
 // n and the bandwidth share chosen by the sender ratio. The first report halves the minimum (§6.2).

@@ -462,7 +462,8 @@ struct RtpReceiver::Impl {
       }
       block = b;
     }
-    std::vector<std::uint8_t> bytes = build_receiver_report(local_ssrc, block, config.cname, bye);
+    std::vector<std::uint8_t> bytes =
+        build_receiver_report(local_ssrc, block, config.cname, bye, config.sdes_items);
     avg_rtcp_size += (static_cast<double>(bytes.size()) + kRtcpOverhead - avg_rtcp_size) / 16;
     stats.rtcp_sent++;
     rtcp_out.push_back(std::move(bytes));

@@ -57,6 +57,7 @@ struct RtpReceiverConfig {
   std::chrono::nanoseconds resync_threshold = std::chrono::seconds(1);  // timestamp jump -> re-anchor
   std::optional<std::uint32_t> local_ssrc;    // our SSRC in RR/SDES; random when unset
   std::string cname;                          // our SDES CNAME; "rtsp2-<ssrc>" when empty
+  std::vector<SdesItem> sdes_items;           // SDES items sent after the CNAME
   bool send_rtcp = true;                      // false: no RR (no RTCP port)
   Duration rtcp_min_interval{5000};           // RFC 3550 §6.2 minimum
   double rtcp_bandwidth = 0;                  // bytes/s for RTCP; 0: only the minimum interval counts

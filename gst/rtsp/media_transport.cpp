@@ -511,7 +511,9 @@ std::unique_ptr<UdpPair> UdpPair::bind_unicast(const UdpBindOptions& options, st
   std::unique_ptr<UdpPair> pair;
   if (options.port_range) {
     unsigned p = options.port_range->first + (options.port_range->first % 2);
-    for (; !pair && p + 1 <= options.port_range->last; p += 2) pair = try_pair(std::uint16_t(p));
+    for (int i = 0; !pair && i <= options.retries && p + 1 <= options.port_range->last; ++i, p += 2) {
+      pair = try_pair(std::uint16_t(p));
+    }
   } else {
     for (int i = 0; !pair && i <= options.retries; ++i) {
       // Ask for any port; an odd one is tried again as the even port after it.

@@ -13,6 +13,7 @@
 // are several streams, when the worker's thread is shared with other elements, or from the first push that
 // held the worker (a syncing sink, a paused pipeline): see threaded().
 #include <gst/gst.h>
+#include <gst/rtp/gstrtcpbuffer.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,7 +21,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "receive_path.hpp"
 #include "rtp_receiver.hpp"
@@ -88,6 +91,23 @@ class NativeReceivePath final : public ReceivePath {
         local_ssrc_(g_random_int()) {
     const gchar* user = g_get_user_name();
     cname_ = std::string(user != nullptr ? user : "user") + "@" + g_get_host_name();
+    if (config_.sdes) read_sdes(config_.sdes.get());
+  }
+
+  // The sdes property, with rtpbin's field names: its cname replaces ours, the other items follow it.
+  void read_sdes(const GstStructure* sdes) {
+    static constexpr std::pair<const char*, std::uint8_t> kItems[] = {
+        {"name", GST_RTCP_SDES_NAME},    {"email", GST_RTCP_SDES_EMAIL}, {"phone", GST_RTCP_SDES_PHONE},
+        {"location", GST_RTCP_SDES_LOC}, {"tool", GST_RTCP_SDES_TOOL},   {"note", GST_RTCP_SDES_NOTE},
+    };
+    if (const gchar* cname = gst_structure_get_string(sdes, "cname"); cname != nullptr && *cname != 0) {
+      cname_ = cname;
+    }
+    for (const auto& [field, type] : kItems) {
+      if (const gchar* v = gst_structure_get_string(sdes, field); v != nullptr && *v != 0) {
+        sdes_items_.push_back({type, v});
+      }
+    }
   }
 
   ~NativeReceivePath() override { remove(); }
@@ -277,6 +297,8 @@ class NativeReceivePath final : public ReceivePath {
     c.time_base = time_base_;
     c.local_ssrc = local_ssrc_;
     c.cname = cname_;
+    c.sdes_items = sdes_items_;
+    c.probation = config_.probation;
     c.send_rtcp = config_.do_rtcp;
     c.release = [](core::PacketHandle h) { gst_buffer_unref(GST_BUFFER_CAST(h)); };
     s.receiver = std::make_unique<core::RtpReceiver>(std::move(c), arrival);
@@ -604,11 +626,24 @@ class NativeReceivePath final : public ReceivePath {
   GstClockTime base_rt_ = GST_CLOCK_TIME_NONE;  // ...is this running time (none without a clock)
   std::uint32_t local_ssrc_;
   std::string cname_;
+  std::vector<core::SdesItem> sdes_items_;
   mutable std::mutex stats_mutex_;  // guards the map's shape and the stats snapshots for add_stats()
   std::map<unsigned, std::unique_ptr<NativeStream>> streams_;
 };
 
 }  // namespace
+
+std::vector<const char*> native_unapplied_properties(const RtpBinOnlySettings& o) {
+  std::vector<const char*> names;
+  if (o.buffer_mode != BufferMode::Auto && o.buffer_mode != BufferMode::Slave) names.push_back("buffer-mode");
+  if (o.ntp_sync) names.push_back("ntp-sync");
+  if (o.max_rtcp_rtp_time_diff != RtpBinOnlySettings{}.max_rtcp_rtp_time_diff) {
+    names.push_back("max-rtcp-rtp-time-diff");
+  }
+  if (o.max_ts_offset_set) names.push_back("max-ts-offset");
+  if (o.max_ts_offset_adjustment != 0) names.push_back("max-ts-offset-adjustment");
+  return names;
+}
 
 std::unique_ptr<ReceivePath> make_native_receive_path(GMainContext* context, const ReceivePathConfig& config,
                                                       ReceivePath::Callbacks callbacks) {

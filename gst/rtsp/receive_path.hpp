@@ -15,15 +15,35 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "gst_ptr.hpp"
 
 namespace rtsp2 {
 
+// rtspsrc's GstRTSPSrcBufferMode and GstRTSPSrcNtpTimeSource values (rtpbin's numbering).
+enum class BufferMode { None = 0, Slave = 1, Buffer = 2, Auto = 3, Synced = 4 };
+enum class NtpTimeSource { Ntp = 0, Unix = 1, RunningTime = 2, ClockTime = 3 };
+
+// What rtpbin alone applies (rtp-engine=rtpbin); the native engine warns about what it does not do.
+struct RtpBinOnlySettings {
+  BufferMode buffer_mode = BufferMode::Auto;  // auto: slave (no x-gst-clock, no buffering mode)
+  bool ntp_sync = false;
+  NtpTimeSource ntp_time_source = NtpTimeSource::Ntp;
+  bool use_pipeline_clock = false;
+  int max_rtcp_rtp_time_diff = 1000;
+  std::int64_t max_ts_offset = 3'000'000'000;
+  bool max_ts_offset_set = false;  // ntp-sync changes the default to 0 unless it was set
+  std::uint64_t max_ts_offset_adjustment = 0;
+};
+
 struct ReceivePathConfig {
   unsigned latency_ms = 2000;
   bool drop_on_latency = false;
   bool do_rtcp = true;
+  unsigned probation = 2;                    // RFC 3550 MIN_SEQUENTIAL
+  std::shared_ptr<const GstStructure> sdes;  // the sdes property: our SDES items; null: the defaults
+  RtpBinOnlySettings rtpbin;
 };
 
 class ReceivePath {
@@ -70,6 +90,11 @@ class ReceivePath {
   // below.
   virtual void remove() = 0;
 };
+
+// The rtpbin-only properties set to something the native path does not do (it works as buffer-mode=slave,
+// and ntp-time-source / use-pipeline-clock only matter for RTCP sender reports, which a receiver never
+// sends).
+std::vector<const char*> native_unapplied_properties(const RtpBinOnlySettings& settings);
 
 std::unique_ptr<ReceivePath> make_native_receive_path(GMainContext* context, const ReceivePathConfig& config,
                                                       ReceivePath::Callbacks callbacks);

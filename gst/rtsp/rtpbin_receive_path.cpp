@@ -35,6 +35,7 @@ class RtpBinReceivePath final : public ReceivePath {
     }
     g_object_set(rtpbin_.get(), "latency", config_.latency_ms, "drop-on-latency",
                  config_.drop_on_latency ? TRUE : FALSE, nullptr);
+    configure_rtpbin();
     g_signal_connect(rtpbin_.get(), "pad-added", G_CALLBACK(&RtpBinReceivePath::on_pad_added), this);
     g_signal_connect(rtpbin_.get(), "pad-removed", G_CALLBACK(&RtpBinReceivePath::on_pad_removed), this);
     g_signal_connect(rtpbin_.get(), "request-pt-map", G_CALLBACK(&RtpBinReceivePath::on_request_pt_map),
@@ -45,6 +46,27 @@ class RtpBinReceivePath final : public ReceivePath {
   ~RtpBinReceivePath() override { remove(); }
 
   GstElement* manager() const override { return rtpbin_.get(); }
+
+  // The properties rtspsrc forwards to its rtpbin, with rtspsrc's rules: auto is slave (rtspsrc2 neither
+  // provides a clock in the SDP nor buffers recorded media), max-ts-offset is only set when it differs
+  // (setting it has side effects), use-pipeline-clock replaces ntp-time-source, sdes only when given.
+  void configure_rtpbin() {
+    const RtpBinOnlySettings& o = config_.rtpbin;
+    const BufferMode mode = o.buffer_mode == BufferMode::Auto ? BufferMode::Slave : o.buffer_mode;
+    g_object_set(rtpbin_.get(), "buffer-mode", int(mode), "ntp-sync", o.ntp_sync ? TRUE : FALSE,
+                 "max-rtcp-rtp-time-diff", o.max_rtcp_rtp_time_diff, "max-ts-offset-adjustment",
+                 guint64(o.max_ts_offset_adjustment), nullptr);
+    if (o.use_pipeline_clock) {
+      g_object_set(rtpbin_.get(), "use-pipeline-clock", TRUE, nullptr);
+    } else {
+      g_object_set(rtpbin_.get(), "ntp-time-source", int(o.ntp_time_source), nullptr);
+    }
+    gint64 offset = 0;
+    g_object_get(rtpbin_.get(), "max-ts-offset", &offset, nullptr);
+    if (offset != o.max_ts_offset)
+      g_object_set(rtpbin_.get(), "max-ts-offset", gint64(o.max_ts_offset), nullptr);
+    if (config_.sdes) g_object_set(rtpbin_.get(), "sdes", config_.sdes.get(), nullptr);
+  }
 
   void add_stream(unsigned n, GstCaps* caps) override {
     if (!rtpbin_) return;
@@ -57,6 +79,13 @@ class RtpBinReceivePath final : public ReceivePath {
     s.rtcp_src = make_src("rtcp_src_" + id);
     s.rtp_sink = request_and_link(s.rtp_src.get(), "recv_rtp_sink_" + id, true);
     s.rtcp_sink = request_and_link(s.rtcp_src.get(), "recv_rtcp_sink_" + id, true);
+    // As rtspsrc: probation is a property of the stream's RTPSession, which requesting its pad created.
+    GObject* session = nullptr;
+    g_signal_emit_by_name(rtpbin_.get(), "get-internal-session", guint(n), &session);
+    if (session != nullptr) {
+      g_object_set(session, "probation", config_.probation, nullptr);
+      g_object_unref(session);
+    }
     if (config_.do_rtcp) {
       s.rtcp_out = GstObjectPtr<GstPad>(gst_pad_new(("rtcp_sink_" + id).c_str(), GST_PAD_SINK));
       gst_object_ref_sink(s.rtcp_out.get());

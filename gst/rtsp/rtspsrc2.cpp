@@ -339,6 +339,9 @@ bool start(GstRtspSrc2* self) {
   rc.latency_ms = settings.latency_ms;
   rc.drop_on_latency = settings.drop_on_latency;
   rc.do_rtcp = settings.do_rtcp;
+  rc.probation = settings.probation;
+  rc.sdes = settings.sdes;
+  rc.rtpbin = settings.rtpbin;
   ReceivePath::Callbacks cb;
   cb.pad_added = [self](unsigned n, GstPad* pad) { on_receive_pad(self, n, pad); };
   cb.rtcp_out = [priv](unsigned n, BufferPtr b) {
@@ -362,6 +365,14 @@ bool start(GstRtspSrc2* self) {
       return false;
     }
     g_signal_emit(self, signals[SIGNAL_NEW_MANAGER], 0, priv->receive->manager());
+  } else if (auto names = native_unapplied_properties(rc.rtpbin); !names.empty()) {
+    std::string list;
+    for (const char* n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+    const auto url = rtsp2::core::parse_url(settings.location);  // printed without credentials
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("%s: rtp-engine=native does not apply %s; set rtp-engine=rtpbin for it",
+                         url ? url->to_string().c_str() : "rtspsrc2", list.c_str()),
+                        ("the native engine works as buffer-mode=slave"));
   }
   priv->worker->push(cmd::Open{std::move(settings)});
   if (!priv->worker->start()) {

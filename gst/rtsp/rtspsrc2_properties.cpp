@@ -41,6 +41,20 @@ enum {
   PROP_RTP_ENGINE,
   PROP_READ_INTERVAL,
   PROP_UDP_BUFFER_SIZE,
+  PROP_CONNECTION_SPEED,
+  PROP_RTP_BLOCKSIZE,
+  PROP_PROBATION,
+  PROP_RETRY,
+  PROP_SHORT_HEADER,
+  PROP_DEBUG,
+  PROP_SDES,
+  PROP_BUFFER_MODE,
+  PROP_NTP_SYNC,
+  PROP_NTP_TIME_SOURCE,
+  PROP_USE_PIPELINE_CLOCK,
+  PROP_MAX_RTCP_RTP_TIME_DIFF,
+  PROP_MAX_TS_OFFSET,
+  PROP_MAX_TS_OFFSET_ADJUSTMENT,
 };
 
 // rtspsrc registers "GstRTSPNatMethod" itself; a second type of that name would clash when both plugins load.
@@ -53,6 +67,38 @@ GType nat_method_get_type() {
         {0, nullptr, nullptr},
     };
     g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2NatMethod", values));
+  }
+  return GType(type);
+}
+
+// rtspsrc's GstRTSPSrcBufferMode and GstRTSPSrcNtpTimeSource under names of our own (as nat-method).
+GType buffer_mode_get_type() {
+  static gsize type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {int(rtsp2::BufferMode::None), "Only use RTP timestamps", "none"},
+        {int(rtsp2::BufferMode::Slave), "Slave receiver to sender clock", "slave"},
+        {int(rtsp2::BufferMode::Buffer), "Do low/high watermark buffering", "buffer"},
+        {int(rtsp2::BufferMode::Auto), "Choose mode depending on stream live", "auto"},
+        {int(rtsp2::BufferMode::Synced), "Synchronized sender and receiver clocks", "synced"},
+        {0, nullptr, nullptr},
+    };
+    g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2BufferMode", values));
+  }
+  return GType(type);
+}
+
+GType ntp_time_source_get_type() {
+  static gsize type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {int(rtsp2::NtpTimeSource::Ntp), "NTP time based on realtime clock", "ntp"},
+        {int(rtsp2::NtpTimeSource::Unix), "UNIX time based on realtime clock", "unix"},
+        {int(rtsp2::NtpTimeSource::RunningTime), "Running time based on pipeline clock", "running-time"},
+        {int(rtsp2::NtpTimeSource::ClockTime), "Pipeline clock time", "clock-time"},
+        {0, nullptr, nullptr},
+    };
+    g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2NtpTimeSource", values));
   }
   return GType(type);
 }
@@ -88,6 +134,8 @@ constexpr rtsp2::ConnectionPropertyIds kConnectionIds = {
 };
 
 }  // namespace
+
+void gst_rtsp_src2_install_compat_properties(GObjectClass* klass);
 
 std::string rtspsrc2_default_user_agent() {
   return rtsp2::default_user_agent();
@@ -167,6 +215,78 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
       g_param_spec_int("udp-buffer-size", "UDP Buffer Size",
                        "Size of the kernel UDP receive buffer in bytes, 0=default", 0, G_MAXINT, 512 * 1024,
                        kRw));
+  gst_rtsp_src2_install_compat_properties(klass);
+}
+
+void gst_rtsp_src2_install_compat_properties(GObjectClass* klass) {
+  g_object_class_install_property(
+      klass, PROP_CONNECTION_SPEED,
+      g_param_spec_uint64("connection-speed", "Connection Speed",
+                          "Network connection speed in kbps (0 = unknown)", 0, G_MAXUINT64 / 1000, 0, kRw));
+  g_object_class_install_property(
+      klass, PROP_RTP_BLOCKSIZE,
+      g_param_spec_uint("rtp-blocksize", "RTP Blocksize",
+                        "RTP package size to suggest to server (0 = disabled)", 0, 65536, 0, kRw));
+  g_object_class_install_property(
+      klass, PROP_PROBATION,
+      g_param_spec_uint("probation", "Number of probations",
+                        "Consecutive packet sequence numbers to accept the source", 0, G_MAXUINT, 2, kRw));
+  g_object_class_install_property(
+      klass, PROP_RETRY,
+      g_param_spec_uint("retry", "Retry", "Max number of retries when allocating RTP ports.", 0, G_MAXUINT16,
+                        20, kRw));
+  g_object_class_install_property(
+      klass, PROP_SHORT_HEADER,
+      g_param_spec_boolean("short-header", "Short Header",
+                           "Only send the basic RTSP headers for broken encoders", FALSE, kRw));
+  g_object_class_install_property(
+      klass, PROP_DEBUG,
+      g_param_spec_boolean(
+          "debug", "Debug",
+          "Dump request and response messages to stdout(DEPRECATED: Printed all RTSP message to "
+          "gstreamer log as 'log' level)",
+          FALSE, GParamFlags(kRw | G_PARAM_DEPRECATED)));
+  g_object_class_install_property(
+      klass, PROP_SDES,
+      g_param_spec_boxed("sdes", "SDES", "The SDES items of this session", GST_TYPE_STRUCTURE, kRw));
+  g_object_class_install_property(
+      klass, PROP_BUFFER_MODE,
+      g_param_spec_enum("buffer-mode", "Buffer Mode", "Control the buffering algorithm in use",
+                        buffer_mode_get_type(), int(rtsp2::BufferMode::Auto), kRw));
+  g_object_class_install_property(
+      klass, PROP_NTP_SYNC,
+      g_param_spec_boolean("ntp-sync", "Sync on NTP clock", "Synchronize received streams to the NTP clock",
+                           FALSE, kRw));
+  g_object_class_install_property(
+      klass, PROP_NTP_TIME_SOURCE,
+      g_param_spec_enum("ntp-time-source", "NTP Time Source", "NTP time source for RTCP packets",
+                        ntp_time_source_get_type(), int(rtsp2::NtpTimeSource::Ntp), kRw));
+  g_object_class_install_property(
+      klass, PROP_USE_PIPELINE_CLOCK,
+      g_param_spec_boolean("use-pipeline-clock", "Use pipeline clock",
+                           "Use the pipeline running-time to set the NTP time in the RTCP SR messages"
+                           "(DEPRECATED: Use ntp-time-source property)",
+                           FALSE, GParamFlags(kRw | G_PARAM_DEPRECATED)));
+  g_object_class_install_property(
+      klass, PROP_MAX_RTCP_RTP_TIME_DIFF,
+      g_param_spec_int("max-rtcp-rtp-time-diff", "Max RTCP RTP Time Diff",
+                       "Maximum amount of time in ms that the RTP time in RTCP SRs is allowed to be ahead "
+                       "(-1 disabled)",
+                       -1, G_MAXINT, 1000, kRw));
+  g_object_class_install_property(
+      klass, PROP_MAX_TS_OFFSET,
+      g_param_spec_int64(
+          "max-ts-offset", "Max TS Offset",
+          "The maximum absolute value of the time offset in (nanoseconds). Note, if the ntp-sync "
+          "parameter is set the default value is changed to 0 (no limit)",
+          0, G_MAXINT64, 3000000000, kRw));
+  g_object_class_install_property(
+      klass, PROP_MAX_TS_OFFSET_ADJUSTMENT,
+      g_param_spec_uint64(
+          "max-ts-offset-adjustment", "Max Timestamp Offset Adjustment",
+          "The maximum number of nanoseconds per frame that time stamp offsets may be adjusted "
+          "(0 = no limit).",
+          0, G_MAXUINT64, 0, kRw));
 }
 
 void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -215,6 +335,58 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       break;
     case PROP_UDP_BUFFER_SIZE:
       s.udp_buffer_size = g_value_get_int(value);
+      break;
+    case PROP_CONNECTION_SPEED:
+      s.connection_speed_kbps = g_value_get_uint64(value);
+      break;
+    case PROP_RTP_BLOCKSIZE:
+      s.rtp_blocksize = g_value_get_uint(value);
+      break;
+    case PROP_PROBATION:
+      s.probation = g_value_get_uint(value);
+      break;
+    case PROP_RETRY:
+      s.retry = g_value_get_uint(value);
+      break;
+    case PROP_SHORT_HEADER:
+      s.short_header = g_value_get_boolean(value) != FALSE;
+      break;
+    case PROP_DEBUG:
+      s.debug = g_value_get_boolean(value) != FALSE;
+      break;
+    case PROP_SDES: {
+      const GstStructure* sdes = gst_value_get_structure(value);
+      s.sdes.reset();
+      if (sdes != nullptr) {
+        s.sdes = std::shared_ptr<const GstStructure>(gst_structure_copy(sdes), [](const GstStructure* p) {
+          gst_structure_free(const_cast<GstStructure*>(p));
+        });
+      }
+      break;
+    }
+    case PROP_BUFFER_MODE:
+      s.rtpbin.buffer_mode = rtsp2::BufferMode(g_value_get_enum(value));
+      break;
+    case PROP_NTP_SYNC:
+      s.rtpbin.ntp_sync = g_value_get_boolean(value) != FALSE;
+      // As rtspsrc: ntp-sync lifts the offset limit unless max-ts-offset was set.
+      if (!s.rtpbin.max_ts_offset_set) s.rtpbin.max_ts_offset = s.rtpbin.ntp_sync ? 0 : 3'000'000'000;
+      break;
+    case PROP_NTP_TIME_SOURCE:
+      s.rtpbin.ntp_time_source = rtsp2::NtpTimeSource(g_value_get_enum(value));
+      break;
+    case PROP_USE_PIPELINE_CLOCK:
+      s.rtpbin.use_pipeline_clock = g_value_get_boolean(value) != FALSE;
+      break;
+    case PROP_MAX_RTCP_RTP_TIME_DIFF:
+      s.rtpbin.max_rtcp_rtp_time_diff = g_value_get_int(value);
+      break;
+    case PROP_MAX_TS_OFFSET:
+      s.rtpbin.max_ts_offset = g_value_get_int64(value);
+      s.rtpbin.max_ts_offset_set = true;
+      break;
+    case PROP_MAX_TS_OFFSET_ADJUSTMENT:
+      s.rtpbin.max_ts_offset_adjustment = g_value_get_uint64(value);
       break;
     default:
       if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value)) {
@@ -269,6 +441,48 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
       break;
     case PROP_UDP_BUFFER_SIZE:
       g_value_set_int(value, s.udp_buffer_size);
+      break;
+    case PROP_CONNECTION_SPEED:
+      g_value_set_uint64(value, s.connection_speed_kbps);
+      break;
+    case PROP_RTP_BLOCKSIZE:
+      g_value_set_uint(value, s.rtp_blocksize);
+      break;
+    case PROP_PROBATION:
+      g_value_set_uint(value, s.probation);
+      break;
+    case PROP_RETRY:
+      g_value_set_uint(value, s.retry);
+      break;
+    case PROP_SHORT_HEADER:
+      g_value_set_boolean(value, s.short_header ? TRUE : FALSE);
+      break;
+    case PROP_DEBUG:
+      g_value_set_boolean(value, s.debug ? TRUE : FALSE);
+      break;
+    case PROP_SDES:
+      gst_value_set_structure(value, s.sdes.get());
+      break;
+    case PROP_BUFFER_MODE:
+      g_value_set_enum(value, int(s.rtpbin.buffer_mode));
+      break;
+    case PROP_NTP_SYNC:
+      g_value_set_boolean(value, s.rtpbin.ntp_sync ? TRUE : FALSE);
+      break;
+    case PROP_NTP_TIME_SOURCE:
+      g_value_set_enum(value, int(s.rtpbin.ntp_time_source));
+      break;
+    case PROP_USE_PIPELINE_CLOCK:
+      g_value_set_boolean(value, s.rtpbin.use_pipeline_clock ? TRUE : FALSE);
+      break;
+    case PROP_MAX_RTCP_RTP_TIME_DIFF:
+      g_value_set_int(value, s.rtpbin.max_rtcp_rtp_time_diff);
+      break;
+    case PROP_MAX_TS_OFFSET:
+      g_value_set_int64(value, s.rtpbin.max_ts_offset);
+      break;
+    case PROP_MAX_TS_OFFSET_ADJUSTMENT:
+      g_value_set_uint64(value, s.rtpbin.max_ts_offset_adjustment);
       break;
     default:
       if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value)) {

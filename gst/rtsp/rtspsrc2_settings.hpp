@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "connection_settings.hpp"
 #include "gst_ptr.hpp"
+#include "receive_path.hpp"
 
 namespace rtsp2 {
 
@@ -30,6 +32,14 @@ struct Settings : ConnectionSettings {
   NatMethod nat_method = NatMethod::Dummy;
   int read_interval_ms = -1;         // -1: automatic (read_interval())
   int udp_buffer_size = 512 * 1024;  // SO_RCVBUF of the media sockets (rtspsrc's default); 0: the system's
+  std::uint64_t connection_speed_kbps = 0;   // Bandwidth header, 0: none
+  unsigned rtp_blocksize = 0;                // Blocksize header on SETUP, 0: none
+  unsigned probation = 2;                    // RFC 3550 MIN_SEQUENTIAL
+  unsigned retry = 20;                       // UDP port pairs tried
+  bool short_header = false;                 // rtspsrc2 always sends the basic headers only
+  bool debug = false;                        // deprecated in rtspsrc: messages are logged at LOG level
+  std::shared_ptr<const GstStructure> sdes;  // SDES items of our RTCP, null: the defaults
+  RtpBinOnlySettings rtpbin;
 };
 
 // How long a media socket rests after a read that found packets (see media_transport.hpp): what the user

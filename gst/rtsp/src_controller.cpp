@@ -161,6 +161,8 @@ void SrcController::on_connected() {
     cfg.user_agent = settings_.user_agent;
     cfg.request_timeout = to_duration(settings_.tcp_timeout_us);
     cfg.keep_alive = settings_.do_rtsp_keep_alive;
+    cfg.bandwidth = settings_.connection_speed_kbps * 1000;
+    cfg.blocksize = settings_.rtp_blocksize;
     session_ = std::make_unique<core::ClientSession>(std::move(cfg));
     ++session_generation_;
     setup_called_ = false;

@@ -78,6 +78,7 @@ void SrcController::setup_streams() {
         }
         if (!settings_.port_range.empty()) opts.port_range = parse_port_range(settings_.port_range);
         opts.receive_buffer_size = settings_.udp_buffer_size;
+        opts.retries = int(settings_.retry);
         std::string err;
         s->udp = UdpPair::bind_unicast(opts, &err);
         if (!s->udp)

@@ -552,4 +552,52 @@ void ScriptedRtspServer::run() {
   }
 }
 
+UdpSink::UdpSink(std::uint16_t want) {
+  socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
+  GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress* sa = g_inet_socket_address_new(lo, want);
+  if (g_socket_bind(socket, sa, FALSE, nullptr)) {
+    GSocketAddress* bound = g_socket_get_local_address(socket, nullptr);
+    port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+    g_object_unref(bound);
+  }
+  g_object_unref(sa);
+  g_object_unref(lo);
+}
+
+UdpSink::~UdpSink() {
+  g_socket_close(socket, nullptr);
+  g_object_unref(socket);
+}
+
+std::vector<std::string> UdpSink::receive(int ms) {
+  std::vector<std::string> out;
+  while (g_socket_condition_timed_wait(socket, G_IO_IN, gint64(ms) * 1000, nullptr, nullptr)) {
+    char buf[2048];
+    gssize n = g_socket_receive(socket, buf, sizeof buf, nullptr, nullptr);
+    if (n < 0) break;
+    out.emplace_back(buf, std::size_t(n));
+  }
+  return out;
+}
+
+bool UdpSink::send_to(std::uint16_t to_port, const std::string& bytes) {
+  GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress* to = g_inet_socket_address_new(lo, to_port);
+  const gssize n = g_socket_send_to(socket, to, bytes.data(), bytes.size(), nullptr, nullptr);
+  g_object_unref(to);
+  g_object_unref(lo);
+  return n == gssize(bytes.size());
+}
+
+std::pair<std::unique_ptr<UdpSink>, std::unique_ptr<UdpSink>> udp_sink_pair() {
+  for (int i = 0; i < 50; ++i) {
+    auto rtp = std::make_unique<UdpSink>();
+    if (rtp->port == 0 || rtp->port % 2 != 0) continue;
+    auto rtcp = std::make_unique<UdpSink>(std::uint16_t(rtp->port + 1));
+    if (rtcp->port == rtp->port + 1) return {std::move(rtp), std::move(rtcp)};
+  }
+  return {};
+}
+
 }  // namespace rtsp2::test

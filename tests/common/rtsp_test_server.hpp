@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gio/gio.h>
@@ -147,5 +148,23 @@ std::string rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t timesta
                        const std::string& payload);
 // `packet` as an interleaved frame on `channel`: '$', the channel, the 16-bit length (RFC 2326 10.12).
 std::string interleaved_frame(std::uint8_t channel, const std::string& packet);
+
+// A UDP socket bound on 127.0.0.1 (`want`, or a port the kernel picks; port 0 when the bind failed).
+struct UdpSink {
+  explicit UdpSink(std::uint16_t want = 0);
+  ~UdpSink();
+  UdpSink(const UdpSink&) = delete;
+  UdpSink& operator=(const UdpSink&) = delete;
+  // Datagrams arriving within `ms` of each other.
+  std::vector<std::string> receive(int ms);
+  // Sends `bytes` to 127.0.0.1:`to_port` from this socket.
+  bool send_to(std::uint16_t to_port, const std::string& bytes);
+
+  GSocket* socket = nullptr;
+  std::uint16_t port = 0;
+};
+
+// Two sockets on an even port and the next one (an RTP/RTCP pair); both null if none was found in 50 tries.
+std::pair<std::unique_ptr<UdpSink>, std::unique_ptr<UdpSink>> udp_sink_pair();
 
 }  // namespace rtsp2::test

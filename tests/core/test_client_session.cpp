@@ -782,6 +782,52 @@ GST_START_TEST(test_session_header_values) {
 }
 GST_END_TEST;
 
+// connection-speed and rtp-blocksize: Bandwidth on the requests where a server picks what to send, Blocksize
+// on SETUP; neither is sent when 0.
+GST_START_TEST(test_bandwidth_and_blocksize_headers) {
+  for (bool set : {false, true}) {
+    SessionConfig c = play_config();
+    c.options_first = true;
+    if (set) {
+      c.bandwidth = 2'500'000;
+      c.blocksize = 1400;
+    }
+    Harness h(std::move(c));
+    h.session.start(h.now);
+    h.drain();
+    fail_unless_equals_int(h.requests.size(), 2);
+    const Request options = h.requests[0], describe = h.requests[1];
+    h.respond(options, 200, {{"Public", "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN"}});
+    h.respond(describe, 200, {{"Content-Base", "rtsp://127.0.0.1/av.mkv/"}}, kLive555Sdp);
+    setup_both_udp(h);
+    h.session.play({}, h.now);
+    h.respond(h.last(), 200,
+              {{"Transport", "RTP/AVP;unicast;client_port=50000-50001;server_port=6970-6971"},
+               {"Session", "335AA815;timeout=65"}});
+    h.respond(h.last(), 200,
+              {{"Transport", "RTP/AVP;unicast;client_port=50002-50003;server_port=6972-6973"},
+               {"Session", "335AA815;timeout=65"}});
+    fail_unless(h.session.state() == SessionState::Playing || h.last().method == Method::Play);
+    h.session.teardown(h.now);
+    h.drain();
+    std::vector<Method> seen;
+    for (const Request& r : h.requests) {
+      seen.push_back(r.method);
+      const bool wants_bandwidth =
+          set && (r.method == Method::Describe || r.method == Method::Setup || r.method == Method::Play);
+      fail_unless_equals_int(r.headers.contains("Bandwidth"), wants_bandwidth);
+      if (wants_bandwidth) assert_str_eq(std::string(*r.headers.get("Bandwidth")), "2500000");
+      const bool wants_blocksize = set && r.method == Method::Setup;
+      fail_unless_equals_int(r.headers.contains("Blocksize"), wants_blocksize);
+      if (wants_blocksize) assert_str_eq(std::string(*r.headers.get("Blocksize")), "1400");
+    }
+    const std::vector<Method> expected = {Method::Options, Method::Describe, Method::Setup,
+                                          Method::Setup,   Method::Play,     Method::Teardown};
+    fail_unless(seen == expected);
+  }
+}
+GST_END_TEST;
+
 static Suite* client_session_suite() {
   Suite* s = suite_create("client_session");
   TCase* tc = tcase_create("general");
@@ -808,6 +854,7 @@ static Suite* client_session_suite() {
   tcase_add_test(tc, test_describe_bad_answers);
   tcase_add_test(tc, test_record_sequence_ffmpeg);
   tcase_add_test(tc, test_session_header_values);
+  tcase_add_test(tc, test_bandwidth_and_blocksize_headers);
   return s;
 }
 

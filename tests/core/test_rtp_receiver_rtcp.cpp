@@ -39,6 +39,7 @@ struct Report {
   std::uint32_t ssrc = 0;
   std::vector<Block> blocks;
   std::string cname;
+  std::vector<std::pair<int, std::string>> items;  // the SDES items after the CNAME
   std::vector<std::uint32_t> bye;
 };
 
@@ -69,6 +70,10 @@ Report read_report(const Bytes& bytes) {
       fail_unless(gst_rtcp_packet_sdes_get_entry(&p, &type, &len, &data));
       fail_unless_equals_int(type, GST_RTCP_SDES_CNAME);
       r.cname.assign(reinterpret_cast<const char*>(data), len);
+      while (gst_rtcp_packet_sdes_next_entry(&p)) {
+        fail_unless(gst_rtcp_packet_sdes_get_entry(&p, &type, &len, &data));
+        r.items.emplace_back(int(type), std::string(reinterpret_cast<const char*>(data), len));
+      }
     } else if (gst_rtcp_packet_get_type(&p) == GST_RTCP_TYPE_BYE) {
       for (guint i = 0; i < gst_rtcp_packet_bye_get_ssrc_count(&p); i++)
         r.bye.push_back(gst_rtcp_packet_bye_get_nth_ssrc(&p, i));
@@ -307,6 +312,32 @@ GST_START_TEST(test_receiver_report_values) {
 }
 GST_END_TEST;
 
+// The sdes property's items follow the CNAME in every report; a value is cut at 255 bytes, and END or a
+// second CNAME is not written.
+GST_START_TEST(test_sdes_items) {
+  RtpReceiverConfig c = Harness::default_config();
+  c.sdes_items = {{GST_RTCP_SDES_TOOL, "nvr-x"},
+                  {GST_RTCP_SDES_CNAME, "second"},
+                  {GST_RTCP_SDES_END, "end"},
+                  {GST_RTCP_SDES_NOTE, std::string(300, 'n')}};
+  Harness h(c);
+  h.feed(0, 0, 0);
+  h.advance(10000);
+  fail_unless(!h.rtcp.empty());
+  const Report r = read_report(h.rtcp.back());
+  fail_unless(r.cname == "tester@127.0.0.1");
+  fail_unless_equals_int(r.items.size(), 2);
+  fail_unless_equals_int(r.items[0].first, GST_RTCP_SDES_TOOL);
+  fail_unless(r.items[0].second == "nvr-x");
+  fail_unless_equals_int(r.items[1].first, GST_RTCP_SDES_NOTE);
+  fail_unless(r.items[1].second == std::string(255, 'n'));
+  // Without items: the CNAME alone.
+  Harness plain(Harness::default_config());
+  plain.advance(10000);
+  fail_unless(read_report(plain.rtcp.back()).items.empty());
+}
+GST_END_TEST;
+
 GST_START_TEST(test_report_interval) {
   // Scripted random values: the extremes of 0.5-1.5 times the interval.
   std::vector<double> draws = {0.0, 0.999999, 0.0, 0.5};
@@ -430,6 +461,7 @@ static Suite* rtp_receiver_rtcp_suite() {
   tcase_add_test(tc, test_bye);
   tcase_add_test(tc, test_receiver_report_values);
   tcase_add_test(tc, test_report_interval);
+  tcase_add_test(tc, test_sdes_items);
   tcase_add_test(tc, test_sync_offset);
   return s;
 }

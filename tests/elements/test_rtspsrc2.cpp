@@ -112,22 +112,39 @@ GST_START_TEST(test_properties_match_rtspsrc) {
                           "teardown-timeout",
                           "nat-method",
                           "drop-on-latency",
-                          "udp-buffer-size"};
+                          "udp-buffer-size",
+                          "connection-speed",
+                          "rtp-blocksize",
+                          "probation",
+                          "retry",
+                          "short-header",
+                          "debug",
+                          "sdes",
+                          "buffer-mode",
+                          "ntp-sync",
+                          "ntp-time-source",
+                          "use-pipeline-clock",
+                          "max-rtcp-rtp-time-diff",
+                          "max-ts-offset",
+                          "max-ts-offset-adjustment"};
   for (const char* name : shared) {
     GParamSpec* a = g_object_class_find_property(G_OBJECT_GET_CLASS(ours), name);
     GParamSpec* b = g_object_class_find_property(G_OBJECT_GET_CLASS(theirs), name);
     fail_unless(a != nullptr && b != nullptr, "%s missing", name);
     fail_unless_equals_string(g_param_spec_get_blurb(a), g_param_spec_get_blurb(b));
-    fail_unless_equals_int(a->flags & (G_PARAM_READABLE | G_PARAM_WRITABLE),
-                           b->flags & (G_PARAM_READABLE | G_PARAM_WRITABLE));
-    if (G_IS_PARAM_SPEC_ENUM(a) && std::string(name) == "nat-method") {
-      // Our enum type has its own name (two plugins may not register one type name); same values and nicks.
+    fail_unless_equals_int(a->flags & (G_PARAM_READABLE | G_PARAM_WRITABLE | G_PARAM_DEPRECATED),
+                           b->flags & (G_PARAM_READABLE | G_PARAM_WRITABLE | G_PARAM_DEPRECATED));
+    if (G_IS_PARAM_SPEC_ENUM(a)) {
+      // Our enum types have names of their own (two plugins may not register one type name); same values and
+      // nicks.
+      fail_unless(G_IS_PARAM_SPEC_ENUM(b), "%s", name);
       GEnumClass* ea = G_PARAM_SPEC_ENUM(a)->enum_class;
       GEnumClass* eb = G_PARAM_SPEC_ENUM(b)->enum_class;
       fail_unless_equals_int(ea->n_values, eb->n_values);
       for (guint i = 0; i < ea->n_values; ++i) {
         fail_unless_equals_int(ea->values[i].value, eb->values[i].value);
         fail_unless_equals_string(ea->values[i].value_nick, eb->values[i].value_nick);
+        fail_unless_equals_string(ea->values[i].value_name, eb->values[i].value_name);
       }
       fail_unless_equals_int(G_PARAM_SPEC_ENUM(a)->default_value, G_PARAM_SPEC_ENUM(b)->default_value);
       continue;
@@ -148,6 +165,12 @@ GST_START_TEST(test_properties_match_rtspsrc) {
     } else if (G_IS_PARAM_SPEC_UINT(a)) {
       fail_unless_equals_uint64(G_PARAM_SPEC_UINT(a)->minimum, G_PARAM_SPEC_UINT(b)->minimum);
       fail_unless_equals_uint64(G_PARAM_SPEC_UINT(a)->maximum, G_PARAM_SPEC_UINT(b)->maximum);
+    } else if (G_IS_PARAM_SPEC_INT64(a)) {
+      fail_unless_equals_int64(G_PARAM_SPEC_INT64(a)->minimum, G_PARAM_SPEC_INT64(b)->minimum);
+      fail_unless_equals_int64(G_PARAM_SPEC_INT64(a)->maximum, G_PARAM_SPEC_INT64(b)->maximum);
+    } else if (G_IS_PARAM_SPEC_INT(a)) {
+      fail_unless_equals_int(G_PARAM_SPEC_INT(a)->minimum, G_PARAM_SPEC_INT(b)->minimum);
+      fail_unless_equals_int(G_PARAM_SPEC_INT(a)->maximum, G_PARAM_SPEC_INT(b)->maximum);
     }
   }
   gst_object_unref(ours);
@@ -181,6 +204,19 @@ GST_START_TEST(test_property_roundtrip) {
       {"reconnect-attempts", "3", "3"},
       {"reconnect-attempts", "0", "0"},
       {"reconnect-max-interval", "2000000", "2000000"},
+      {"connection-speed", "1000", "1000"},
+      {"rtp-blocksize", "1400", "1400"},
+      {"probation", "0", "0"},
+      {"retry", "3", "3"},
+      {"short-header", "true", "true"},
+      {"debug", "true", "true"},
+      {"buffer-mode", "none", "none"},
+      {"ntp-sync", "true", "true"},
+      {"ntp-time-source", "unix", "unix"},
+      {"use-pipeline-clock", "true", "true"},
+      {"max-rtcp-rtp-time-diff", "-1", "-1"},
+      {"max-ts-offset", "5", "5"},
+      {"max-ts-offset-adjustment", "7", "7"},
   };
   GstElement* e = make_src();
   for (const auto& c : cases) {
@@ -240,6 +276,39 @@ GST_START_TEST(test_new_property_defaults) {
   fail_unless_equals_int(G_PARAM_SPEC_INT(ri)->default_value, -1);
   fail_unless_equals_int(G_PARAM_SPEC_INT(ri)->minimum, -1);
   fail_unless_equals_int(G_PARAM_SPEC_INT(ri)->maximum, 1000);
+  gst_object_unref(e);
+}
+GST_END_TEST;
+
+// As rtspsrc: ntp-sync lifts max-ts-offset to 0 (no limit) unless it was set; sdes keeps a copy.
+GST_START_TEST(test_ntp_sync_offset_and_sdes) {
+  for (bool offset_set : {false, true}) {
+    GstElement* e = make_src();
+    if (offset_set) g_object_set(e, "max-ts-offset", gint64(123), nullptr);
+    g_object_set(e, "ntp-sync", TRUE, nullptr);
+    gint64 offset = -1;
+    g_object_get(e, "max-ts-offset", &offset, nullptr);
+    fail_unless_equals_int64(offset, offset_set ? 123 : 0);
+    g_object_set(e, "ntp-sync", FALSE, nullptr);
+    g_object_get(e, "max-ts-offset", &offset, nullptr);
+    fail_unless_equals_int64(offset, offset_set ? 123 : 3000000000);
+    gst_object_unref(e);
+  }
+  GstElement* e = make_src();
+  GstStructure* sdes = gst_structure_new("application/x-rtp-source-sdes", "cname", G_TYPE_STRING, "cam-1",
+                                         "tool", G_TYPE_STRING, "nvr", nullptr);
+  g_object_set(e, "sdes", sdes, nullptr);
+  gst_structure_set(sdes, "cname", G_TYPE_STRING, "changed", nullptr);
+  GstStructure* got = nullptr;
+  g_object_get(e, "sdes", &got, nullptr);
+  fail_unless(got != nullptr);
+  fail_unless_equals_string(gst_structure_get_string(got, "cname"), "cam-1");
+  fail_unless_equals_string(gst_structure_get_string(got, "tool"), "nvr");
+  gst_structure_free(got);
+  gst_structure_free(sdes);
+  g_object_set(e, "sdes", nullptr, nullptr);
+  g_object_get(e, "sdes", &got, nullptr);
+  fail_unless(got == nullptr);
   gst_object_unref(e);
 }
 GST_END_TEST;
@@ -418,6 +487,7 @@ static Suite* rtspsrc2_suite() {
   tcase_add_test(tc, test_properties_match_rtspsrc);
   tcase_add_test(tc, test_property_roundtrip);
   tcase_add_test(tc, test_new_property_defaults);
+  tcase_add_test(tc, test_ntp_sync_offset_and_sdes);
   tcase_add_test(tc, test_rtp_engine_selects_the_receive_path);
   tcase_add_test(tc, test_uri_handler);
   tcase_add_test(tc, test_no_location_fails_to_pause);

@@ -1,6 +1,6 @@
 // Feeds one RtpReceiver a packet stream and checks its invariants after every step.
 //
-// Input: 4 configuration bytes (latency, window size, drop-on-latency / probation / clock rate, seed), then
+// Input: 4 configuration bytes (latency, window size, drop-on-latency / probation / clock rate / SDES items, seed), then
 // records of: 1 kind byte, its body, 1 time-delta byte.
 //   kind 0: raw RTP      body: 2-byte big-endian length + that many bytes
 //   kind 1: raw RTCP     body: same
@@ -170,6 +170,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint32_t rates[] = {90000, 8000, 48000, 0};
   c.clock_rate = rates[(b2 >> 3) & 3];
   c.local_ssrc = 0xabcdef00u | b3;
+  // The sdes property's items, up to the longest value, in half of the runs.
+  if (b2 & 0x20) c.sdes_items = {{6, "fuzz"}, {7, std::string(300, 'n')}, {1, "second cname"}};
   std::uint32_t seed = b3;
   c.random = [seed]() mutable {
     seed = seed * 1103515245u + 12345u;

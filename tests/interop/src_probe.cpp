@@ -103,6 +103,11 @@ std::string SrcProbe::first_error_debug() {
 
 int SrcProbe::warning_count() {
   std::lock_guard lock(mutex_);
+  return int(warnings_.size());
+}
+
+std::vector<std::string> SrcProbe::warnings() {
+  std::lock_guard lock(mutex_);
   return warnings_;
 }
 
@@ -134,9 +139,13 @@ GstBusSyncReply SrcProbe::on_bus(GstBus*, GstMessage* msg, gpointer data) {
       g_free(debug);
       break;
     }
-    case GST_MESSAGE_WARNING:
-      self->warnings_++;
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      self->warnings_.push_back(err != nullptr ? err->message : "");
+      g_clear_error(&err);
       break;
+    }
     case GST_MESSAGE_EOS:
       self->eos_ = true;
       break;
@@ -164,17 +173,20 @@ GstPadProbeReturn SrcProbe::on_src_buffer(GstPad*, GstPadProbeInfo* info, gpoint
   auto* ctx = static_cast<ProbeContext*>(data);
   std::lock_guard lock(ctx->self->mutex_);
   auto& p = ctx->self->pads_[ctx->pad];
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+  auto count = [&p](GstBuffer* b) {
     p.rtp_buffers++;
     if (GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT)) p.discont++;
+    std::uint8_t head[4];
+    if (p.seqs.size() < 4096 && gst_buffer_extract(b, 0, head, 4) == 4) {
+      p.seqs.push_back(std::uint16_t((head[2] << 8) | head[3]));
+    }
+  };
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    count(GST_PAD_PROBE_INFO_BUFFER(info));
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     // The native engine pushes a list per received batch.
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-    for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
-      p.rtp_buffers++;
-      if (GST_BUFFER_FLAG_IS_SET(gst_buffer_list_get(list, i), GST_BUFFER_FLAG_DISCONT)) p.discont++;
-    }
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) count(gst_buffer_list_get(list, i));
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent* e = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(e) == GST_EVENT_SEGMENT) {

@@ -23,6 +23,7 @@ struct PadProbe {
   int buffers = 0;   // at the end of the branch (decoded frames for H.264)
   int discont = 0;   // DISCONT buffers seen on the src pad itself
   int rtp_buffers = 0;
+  std::vector<std::uint16_t> seqs;  // RTP sequence numbers pushed on the src pad (the first 4096)
   bool pts_increasing = true;
   GstClockTime last_pts = GST_CLOCK_TIME_NONE;
   std::vector<GstSegment> segments;
@@ -57,6 +58,7 @@ class SrcProbe {
   GError* first_error();  // owned by the probe
   std::string first_error_debug();
   int warning_count();
+  std::vector<std::string> warnings();          // the messages' texts
   std::vector<std::string> element_messages();  // structure names
   bool no_more_pads();
   bool eos();
@@ -79,7 +81,7 @@ class SrcProbe {
   std::map<std::string, PadProbe> pads_;
   std::vector<GError*> errors_;
   std::vector<std::string> error_debug_;
-  int warnings_ = 0;
+  std::vector<std::string> warnings_;
   std::vector<std::string> element_messages_;
   bool no_more_pads_ = false;
   bool eos_ = false;

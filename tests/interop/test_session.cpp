@@ -273,55 +273,12 @@ GST_START_TEST(test_udp_silence_without_tcp_is_an_error) {
 }
 GST_END_TEST;
 
-namespace {
-
-struct UdpSink {
-  GSocket* socket;
-  std::uint16_t port;
-  explicit UdpSink(std::uint16_t want = 0) {
-    socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
-    GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    GSocketAddress* sa = g_inet_socket_address_new(lo, want);
-    port = 0;
-    if (g_socket_bind(socket, sa, FALSE, nullptr)) {
-      GSocketAddress* bound = g_socket_get_local_address(socket, nullptr);
-      port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-      g_object_unref(bound);
-    }
-    g_object_unref(sa);
-    g_object_unref(lo);
-  }
-  ~UdpSink() {
-    g_socket_close(socket, nullptr);
-    g_object_unref(socket);
-  }
-  // Datagrams arriving within `ms` of each other.
-  std::vector<std::string> receive(int ms) {
-    std::vector<std::string> out;
-    while (g_socket_condition_timed_wait(socket, G_IO_IN, gint64(ms) * 1000, nullptr, nullptr)) {
-      char buf[2048];
-      gssize n = g_socket_receive(socket, buf, sizeof buf, nullptr, nullptr);
-      if (n < 0) break;
-      out.emplace_back(buf, std::size_t(n));
-    }
-    return out;
-  }
-};
-
-}  // namespace
-
 // nat-method=dummy: right after SETUP, two RTP header-only packets and an empty RTCP receiver report go to
 // the server's ports, from the client ports (inside port-range) announced in SETUP.
 GST_START_TEST(test_nat_dummies_and_port_range) {
   for (const char* method : {"dummy", "none"}) {
     // The "server" ports: an even port and the next one.
-    std::unique_ptr<UdpSink> rtp_sink, rtcp_sink;
-    for (int i = 0; i < 50 && !rtcp_sink; ++i) {
-      rtp_sink = std::make_unique<UdpSink>();
-      if (rtp_sink->port % 2 != 0) continue;
-      auto next = std::make_unique<UdpSink>(std::uint16_t(rtp_sink->port + 1));
-      if (next->port == rtp_sink->port + 1) rtcp_sink = std::move(next);
-    }
+    auto [rtp_sink, rtcp_sink] = udp_sink_pair();
     fail_unless(rtcp_sink != nullptr);
     UdpSink& rtp = *rtp_sink;
     UdpSink& rtcp = *rtcp_sink;

@@ -1,0 +1,270 @@
+// rtspsrc's properties that rtspsrc2 took over, against scripted peers: what they put on the wire
+// (connection-speed, rtp-blocksize, sdes), what they change in the stream (probation), in port allocation
+// (retry), and the rtpbin-only settings (forwarded with rtp-engine=rtpbin, a warning with the native engine).
+// Runs with both engines (RTSP2_RTP_ENGINE).
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "../common/rtsp_test_server.hpp"
+#include "src_probe.hpp"
+
+#include "../common/check.hpp"
+
+using namespace rtsp2::test;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+using S = ScriptedRtspServer;
+
+const char* kSdp =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=compat\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\n";
+const char* kInterleaved = "RTP/AVP/TCP;unicast;interleaved=0-1";
+
+std::string video_packet(std::uint16_t seq) {
+  return rtp_packet(96, seq, std::uint32_t(seq) * 3000, 0x5eed0001u, std::string("\x65\x88\x84\x00\x33", 5));
+}
+
+bool rtpbin_engine() {
+  const char* engine = g_getenv("RTSP2_RTP_ENGINE");
+  return engine != nullptr && std::string(engine) == "rtpbin";
+}
+
+bool contains(const std::vector<std::uint16_t>& v, std::uint16_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+// connection-speed (kbps) is sent as Bandwidth (bits/s) on DESCRIBE, SETUP and PLAY; rtp-blocksize as
+// Blocksize on SETUP. Neither is sent by default.
+GST_START_TEST(test_bandwidth_and_blocksize_headers) {
+  for (bool set : {true, false}) {
+    std::mutex m;
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // method -> Bandwidth, Blocksize
+    S server([&](const S::Request& r) {
+      {
+        std::lock_guard lock(m);
+        seen[r.method] = {S::header(r.text, "Bandwidth"), S::header(r.text, "Blocksize")};
+      }
+      return S::sdp_answer(r, kSdp, kInterleaved);
+    });
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+    if (set) g_object_set(p.src(), "connection-speed", guint64(2500), "rtp-blocksize", 1400u, nullptr);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    std::lock_guard lock(m);
+    for (const char* method : {"DESCRIBE", "SETUP", "PLAY"}) {
+      fail_unless(seen.count(method) == 1, "no %s", method);
+      fail_unless_equals_string(seen[method].first.c_str(), set ? "2500000" : "");
+      fail_unless_equals_string(seen[method].second.c_str(),
+                                set && std::string(method) == "SETUP" ? "1400" : "");
+    }
+  }
+}
+GST_END_TEST;
+
+// probation: a source is accepted after that many packets in sequence (RFC 3550 A.1). 100 and 200 are each
+// followed by a jump and 300 starts the run that passes. With 0 the source is valid at once: all come out.
+// With the default of 2, 200 never does. The native engine also delivers the run that passed (300, 301) and
+// never 100; rtpbin's RTPSource drops the packet that restarts probation (300) and keeps what it queued
+// before (100), so for it only 200 is checked.
+GST_START_TEST(test_probation) {
+  for (unsigned probation : {2u, 0u}) {
+    S server([&](const S::Request& r) { return S::sdp_answer(r, kSdp, kInterleaved); });
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+    g_object_set(p.src(), "latency", 50u, "probation", probation, nullptr);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    const std::uint16_t start[] = {100, 200, 300};
+    std::size_t i = 0;
+    std::uint16_t next = 301;
+    const bool arrived = p.repeat_until(
+        [&] {
+          const std::uint16_t seq = i < 3 ? start[i++] : next++;
+          server.send_to_client(interleaved_frame(0, video_packet(seq)));
+        },
+        [&] { return contains(p.pad("stream_0").seqs, 305) || p.error_count() > 0; }, 10, kTimeoutMs);
+    const auto seqs = p.pad("stream_0").seqs;
+    std::string out;
+    for (std::size_t k = 0; k < std::min<std::size_t>(seqs.size(), 8); ++k)
+      out += std::to_string(seqs[k]) + " ";
+    fail_unless(arrived && p.error_count() == 0, "probation %u: %s, errors %d", probation, out.c_str(),
+                p.error_count());
+    if (probation == 0) {
+      for (std::uint16_t seq : {100, 200, 300, 301})
+        fail_unless(contains(seqs, seq), "%u: %s", seq, out.c_str());
+    } else {
+      fail_if(contains(seqs, 200), "%s", out.c_str());
+      if (!rtpbin_engine()) {
+        fail_if(contains(seqs, 100), "%s", out.c_str());
+        fail_unless(contains(seqs, 300) && contains(seqs, 301), "%s", out.c_str());
+      }
+    }
+  }
+}
+GST_END_TEST;
+
+// retry bounds the UDP port pairs tried, in port-range as well: with the range's first pair taken, retry=0
+// gives up on UDP (SETUP asks for TCP), retry=1 takes the second pair.
+GST_START_TEST(test_retry_bounds_port_pairs) {
+  // The range: an even port held here, so its pair is taken, and the two after it, free when checked.
+  std::unique_ptr<UdpSink> taken;
+  for (int i = 0; i < 50 && !taken; ++i) {
+    auto s = std::make_unique<UdpSink>();
+    if (s->port == 0 || s->port % 2 != 0 || s->port > 65530) continue;
+    UdpSink a(std::uint16_t(s->port + 2)), b(std::uint16_t(s->port + 3));
+    if (a.port != 0 && b.port != 0) taken = std::move(s);
+  }
+  fail_unless(taken != nullptr, "no free port range found");
+  const unsigned first = taken->port;
+  const std::string range = std::to_string(first) + "-" + std::to_string(first + 3);
+  for (unsigned retry : {0u, 1u}) {
+    std::mutex m;
+    std::string transport;  // of the first SETUP
+    S server([&](const S::Request& r) {
+      if (r.method == "SETUP") {
+        std::lock_guard lock(m);
+        if (transport.empty()) transport = S::header(r.text, "Transport");
+        return S::response(461, "Unsupported Transport", r.cseq);
+      }
+      return S::sdp_answer(r, kSdp, kInterleaved);
+    });
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp+tcp");
+    g_object_set(p.src(), "port-range", range.c_str(), "retry", retry, nullptr);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("SETUP", 1, kTimeoutMs));
+    std::lock_guard lock(m);
+    if (retry == 0) {
+      fail_unless(transport.find("RTP/AVP/TCP") == 0, "retry 0: %s", transport.c_str());
+    } else {
+      const std::string want = "client_port=" + std::to_string(first + 2) + "-" + std::to_string(first + 3);
+      fail_unless(transport.find(want) != std::string::npos, "retry 1: %s", transport.c_str());
+    }
+  }
+}
+GST_END_TEST;
+
+// sdes: our RTCP carries the given CNAME and the other items (rtpbin's field names), with either engine.
+GST_START_TEST(test_sdes_items_in_receiver_reports) {
+  auto [rtp_sink, rtcp_sink] = udp_sink_pair();
+  fail_unless(rtcp_sink != nullptr);
+  std::mutex m;
+  std::uint16_t client_rtp = 0;
+  S server([&](const S::Request& r) {
+    if (r.method == "SETUP") {
+      const std::string t = S::header(r.text, "Transport");
+      const auto at = t.find("client_port=");
+      std::lock_guard lock(m);
+      if (at != std::string::npos) client_rtp = std::uint16_t(std::stoi(t.substr(at + 12)));
+      return S::response(200, "OK", r.cseq,
+                         "Session: 5\r\nTransport: " + t + ";server_port=" + std::to_string(rtp_sink->port) +
+                             "-" + std::to_string(rtcp_sink->port) + "\r\n");
+    }
+    return S::sdp_answer(r, kSdp, kInterleaved);
+  });
+  SrcProbe p("rtspsrc2", server.url("/cam"), false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp");
+  gst_util_set_object_arg(G_OBJECT(p.src()), "nat-method", "none");
+  gst_util_set_object_arg(G_OBJECT(p.src()), "sdes",
+                          "application/x-rtp-source-sdes, cname=(string)cam-42, tool=(string)nvr-x");
+  g_object_set(p.src(), "latency", 50u, nullptr);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+  std::uint16_t to = 0;
+  {
+    std::lock_guard lock(m);
+    to = client_rtp;
+  }
+  fail_unless(to != 0, "SETUP without client_port");
+  // SDES items: type, length, text (RFC 3550 6.5).
+  const std::string cname = std::string("\x01\x06", 2) + "cam-42";
+  const std::string tool = std::string("\x06\x05", 2) + "nvr-x";
+  std::vector<std::string> reports;
+  std::uint16_t seq = 1;
+  const bool got = p.repeat_until(
+      [&] {
+        rtp_sink->send_to(to, video_packet(seq++));
+        for (auto& d : rtcp_sink->receive(0)) reports.push_back(std::move(d));
+      },
+      [&] {
+        return std::any_of(reports.begin(), reports.end(),
+                           [&](const std::string& d) { return d.find(cname) != std::string::npos; });
+      },
+      20, kTimeoutMs);
+  fail_unless(got, "no RTCP with the CNAME (%zu reports)", reports.size());
+  for (const auto& d : reports) {
+    if (d.find(cname) != std::string::npos) fail_unless(d.find(tool) != std::string::npos);
+  }
+}
+GST_END_TEST;
+
+// The settings only rtpbin applies reach rtpbin with rtp-engine=rtpbin (auto buffer-mode as slave, as
+// rtspsrc chooses for a live stream); the native engine warns, naming them and the URL without credentials.
+GST_START_TEST(test_rtpbin_only_settings) {
+  S server([&](const S::Request& r) { return S::sdp_answer(r, kSdp, kInterleaved); });
+  std::string url = server.url("/cam");
+  url.insert(url.find("//") + 2, "viewer:s3cret@");
+  SrcProbe p("rtspsrc2", url, false);
+  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+  gst_util_set_object_arg(G_OBJECT(p.src()), "buffer-mode", "none");
+  gst_util_set_object_arg(G_OBJECT(p.src()), "ntp-time-source", "running-time");
+  g_object_set(p.src(), "ntp-sync", TRUE, "max-rtcp-rtp-time-diff", 250, "max-ts-offset-adjustment",
+               guint64(40000000), nullptr);
+  GstElement* manager = nullptr;
+  g_signal_connect(p.src(), "new-manager", G_CALLBACK(+[](GstElement*, GstElement* m, gpointer out) {
+                     *static_cast<GstElement**>(out) = GST_ELEMENT(gst_object_ref(m));
+                   }),
+                   &manager);
+  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+  if (rtpbin_engine()) {
+    fail_unless(manager != nullptr);
+    gint mode = -1, diff = 0, source = -1;
+    gboolean ntp_sync = FALSE;
+    gint64 offset = -1;
+    guint64 adjustment = 0;
+    g_object_get(manager, "buffer-mode", &mode, "ntp-sync", &ntp_sync, "ntp-time-source", &source,
+                 "max-rtcp-rtp-time-diff", &diff, "max-ts-offset", &offset, "max-ts-offset-adjustment",
+                 &adjustment, nullptr);
+    fail_unless_equals_int(mode, 0);
+    fail_unless(ntp_sync);
+    fail_unless_equals_int(source, 2);
+    fail_unless_equals_int(diff, 250);
+    fail_unless_equals_int64(offset, 0);  // ntp-sync lifts the limit unless max-ts-offset was set
+    fail_unless_equals_uint64(adjustment, 40000000);
+    fail_unless_equals_int(p.warning_count(), 0);
+    gst_object_unref(manager);
+  } else {
+    fail_unless(manager == nullptr);
+    fail_unless(p.wait([&] { return p.warning_count() > 0; }, kTimeoutMs));
+    const std::string w = p.warnings().front();
+    for (const char* name : {"buffer-mode", "ntp-sync", "max-rtcp-rtp-time-diff", "max-ts-offset-adjustment"})
+      fail_unless(w.find(name) != std::string::npos, "%s not in: %s", name, w.c_str());
+    fail_unless(w.find("ntp-time-source") == std::string::npos, "%s", w.c_str());
+    fail_unless(w.find("/cam") != std::string::npos && w.find("s3cret") == std::string::npos, "%s",
+                w.c_str());
+  }
+}
+GST_END_TEST;
+
+static Suite* compat_suite() {
+  Suite* s = suite_create("interop_compat");
+  TCase* tc = tcase_create("compat");
+  tcase_set_timeout(tc, 60);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_bandwidth_and_blocksize_headers);
+  tcase_add_test(tc, test_probation);
+  tcase_add_test(tc, test_retry_bounds_port_pairs);
+  tcase_add_test(tc, test_sdes_items_in_receiver_reports);
+  tcase_add_test(tc, test_rtpbin_only_settings);
+  return s;
+}
+
+GST_CHECK_MAIN(compat);
