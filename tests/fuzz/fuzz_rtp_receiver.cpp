@@ -1,7 +1,7 @@
 // Feeds one RtpReceiver a packet stream and checks its invariants after every step.
 //
-// Input: 4 configuration bytes (latency, window size, drop-on-latency / probation / clock rate / SDES items, seed), then
-// records of: 1 kind byte, its body, 1 time-delta byte.
+// Input: 4 configuration bytes (latency, window size, drop-on-latency / probation / clock rate / SDES items,
+// seed), then records of: 1 kind byte, its body, 1 time-delta byte.
 //   kind 0: raw RTP      body: 2-byte big-endian length + that many bytes
 //   kind 1: raw RTCP     body: same
 //   kind 2: made-up RTP  body: seq delta (int8), timestamp delta (int8, x 300 ticks), SSRC pick (2 bits)
