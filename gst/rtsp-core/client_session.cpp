@@ -157,7 +157,9 @@ struct ClientSession::Impl {
   std::size_t setups_sent = 0;
   std::size_t setups_done = 0;
   bool setup_requested = false;
-  bool described = false;  // DESCRIBE / ANNOUNCE answered 200
+  bool described = false;          // DESCRIBE / ANNOUNCE answered 200
+  bool media_interleaved = false;  // a stream's media come over the control connection
+  bool control_down = false;       // ControlClosed given, resume_control() not yet called
 
   std::optional<Authenticator> auth;
   int redirects = 0;
@@ -660,6 +662,7 @@ struct ClientSession::Impl {
       return;
     }
     setups_done++;
+    if (ts->front().lower == LowerTransport::Tcp) media_interleaved = true;
     events.push(event::StreamReady{i, std::move(ts->front())});
     if (all_set_up()) state = SessionState::Ready;
   }
@@ -716,8 +719,30 @@ void ClientSession::handle_connection_closed(Instant /*now*/) {
       if (s.in_flight.empty()) return;
       [[fallthrough]];
     default:
+      if (s.config.keep_session_on_close && !s.session_id.empty() && !s.media_interleaved &&
+          (s.state == SessionState::Playing || s.state == SessionState::Paused)) {
+        if (s.control_down) return;
+        GST_INFO("control connection closed; session %s kept", s.session_id.c_str());
+        s.control_down = true;
+        s.parser.reset();
+        s.events.push(event::ControlClosed{});
+        return;
+      }
       s.fail(SessionError::ConnectionClosed, 0, "the server closed the connection");
   }
+}
+
+void ClientSession::resume_control(Instant now) {
+  Impl& s = *impl_;
+  if (!s.control_down) return;
+  s.control_down = false;
+  // Every request not answered on the old connection goes out again, in CSeq order, with its time reset.
+  s.transmit.clear();
+  for (auto& [cseq, f] : s.in_flight) {
+    s.transmit.push_back(serialize(f.request));
+    f.sent = now;
+  }
+  s.pump(now);
 }
 
 void ClientSession::handle_timeout(Instant now) {
@@ -787,7 +812,7 @@ std::uint64_t ClientSession::set_parameter(std::string content_type, std::string
 }
 
 std::optional<std::string> ClientSession::poll_transmit() {
-  if (impl_->transmit.empty()) return std::nullopt;
+  if (impl_->transmit.empty() || impl_->control_down) return std::nullopt;
   std::string out = std::move(impl_->transmit.front());
   impl_->transmit.pop_front();
   return out;

@@ -65,6 +65,11 @@ struct SessionConfig {
   // SETUP.
   std::uint64_t bandwidth = 0;
   std::uint32_t blocksize = 0;
+  // rtspsrc's udp-reconnect: when the server closes the control connection of a session that plays or is
+  // paused with all its media over UDP, keep the session (ControlClosed) instead of failing. The caller
+  // connects again and calls resume_control(); requests made meanwhile, and those left unanswered, are sent
+  // then.
+  bool keep_session_on_close = false;
   ParserLimits limits;
 };
 
@@ -141,6 +146,9 @@ struct Interleaved {
   std::uint8_t channel = 0;
   std::span<const std::uint8_t> payload;
 };
+// The server closed the control connection; the session goes on (SessionConfig::keep_session_on_close).
+// Nothing is transmitted until resume_control().
+struct ControlClosed {};
 struct Failed {
   SessionError error;
   int status = 0;       // RTSP status when the error came from a response
@@ -149,9 +157,10 @@ struct Failed {
 };
 }  // namespace event
 
-using Event = std::variant<event::Described, event::Announced, event::StreamReady, event::Playing,
-                           event::Recording, event::Paused, event::TornDown, event::ParameterReply,
-                           event::ServerRequest, event::Redirected, event::Interleaved, event::Failed>;
+using Event =
+    std::variant<event::Described, event::Announced, event::StreamReady, event::Playing, event::Recording,
+                 event::Paused, event::TornDown, event::ParameterReply, event::ServerRequest,
+                 event::Redirected, event::Interleaved, event::ControlClosed, event::Failed>;
 
 enum class SessionState {
   Idle,
@@ -186,6 +195,8 @@ class ClientSession {
   // Ends the validity of every Interleaved payload polled before this call (see event::Interleaved).
   void handle_bytes(std::span<const std::uint8_t> bytes, Instant now);
   void handle_connection_closed(Instant now);
+  // A new control connection is up after ControlClosed: sends what waited.
+  void resume_control(Instant now);
   void handle_timeout(Instant now);
 
   void setup(std::vector<StreamSetup> streams, Instant now);

@@ -161,6 +161,10 @@ RtcpParseResult parse_rtcp(std::span<const std::uint8_t> bytes) {
   return result;
 }
 
+namespace {
+constexpr guint kMaxRtcpSize = 1400;
+}  // namespace
+
 std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::optional<ReportBlock>& block,
                                                 std::string_view cname, bool bye,
                                                 std::span<const SdesItem> items) {
@@ -168,7 +172,10 @@ std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::o
   // spare: the GstRTCPBuffer writers refuse to fill the buffer to its last byte.
   guint max_size = 512;
   for (const SdesItem& item : items) max_size += 2 + guint(std::min<std::size_t>(item.value.size(), 255));
-  GstBuffer* buffer = gst_rtcp_buffer_new(max_size);
+  // The further SDES items stop where the packet would pass kMaxRtcpSize (as rtpsession, which builds RTCP
+  // in an MTU-sized buffer): the report, the CNAME and the BYE always fit.
+  std::size_t room = kMaxRtcpSize - 512;
+  GstBuffer* buffer = gst_rtcp_buffer_new(std::min<guint>(max_size, kMaxRtcpSize));
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp);
   GstRTCPPacket packet;
@@ -187,6 +194,8 @@ std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::o
     for (const SdesItem& item : items) {
       if (item.type <= GST_RTCP_SDES_CNAME) continue;
       const std::size_t n = std::min<std::size_t>(item.value.size(), GST_RTCP_MAX_SDES);
+      if (2 + n > room) continue;
+      room -= 2 + n;
       gst_rtcp_packet_sdes_add_entry(&packet, GstRTCPSDESType(item.type), static_cast<guint8>(n),
                                      reinterpret_cast<const guint8*>(item.value.data()));
     }

@@ -47,11 +47,15 @@ struct Arrival {
   std::int64_t ext_seq = 0;
 };
 
-// A source on probation (RFC 3550 A.1): its packets wait here until `probation` of them are sequential.
+// A source on probation (RFC 3550 A.1): its packets wait here until `probation` of them are sequential. At
+// most kMaxProbationHeld are kept (the oldest go first, as rtpsource's queue): a large probation costs no
+// memory.
+constexpr unsigned kMaxProbationHeld = 32;
 struct Candidate {
   bool active = false;
   std::uint32_t ssrc = 0;
   std::uint16_t last_seq = 0;
+  unsigned run = 0;  // sequential packets so far
   std::vector<Held> packets;
 };
 
@@ -97,7 +101,7 @@ struct RtpReceiver::Impl {
       g_snprintf(buf, sizeof buf, "rtsp2-%08x", local_ssrc);
       config.cname = buf;
     }
-    candidate.packets.reserve(std::max(config.probation, 1u));
+    candidate.packets.reserve(std::min(std::max(config.probation, 1u), kMaxProbationHeld));
     avg_rtcp_size = 100;  // about our own RR + SDES, as RFC 3550 §6.3.2 starts
     next_rtcp = now + next_interval(true);
   }
@@ -317,7 +321,7 @@ struct RtpReceiver::Impl {
     }
     std::vector<Held> packets = std::move(candidate.packets);
     candidate.packets.clear();
-    candidate.packets.reserve(std::max(config.probation, 1u));
+    candidate.packets.reserve(std::min(std::max(config.probation, 1u), kMaxProbationHeld));
     candidate.active = false;
 
     const Held& first = packets.front();
@@ -355,10 +359,17 @@ struct RtpReceiver::Impl {
       candidate.packets.clear();
       candidate.active = true;
       candidate.ssrc = h.ssrc;
+      candidate.run = 0;
     }
     candidate.last_seq = h.seq;
+    candidate.run++;
+    if (candidate.packets.size() == kMaxProbationHeld) {
+      stats.probation_dropped++;
+      drop(candidate.packets.front().handle);
+      candidate.packets.erase(candidate.packets.begin());
+    }
     candidate.packets.push_back(std::move(h));
-    if (candidate.packets.size() < std::max(config.probation, 1u)) return RtpVerdict::Probation;
+    if (candidate.run < std::max(config.probation, 1u)) return RtpVerdict::Probation;
     validate_candidate();
     return RtpVerdict::Accepted;
   }

@@ -52,8 +52,8 @@ struct RtpReceiverConfig {
   Duration latency{2000};                // reorder window (rtspsrc's `latency`)
   std::size_t max_held_packets = 16384;  // bound of the window whatever the latency
   bool drop_on_latency = false;          // window full: drop the oldest instead of outputting it early
-  unsigned probation = 2;                // RFC 3550 MIN_SEQUENTIAL; 0 or 1: a source is valid at once
-  Instant time_base{};                   // pts are durations since this instant
+  unsigned probation = 2;  // RFC 3550 MIN_SEQUENTIAL; 0 or 1: valid at once. The last 32 of the run are held
+  Instant time_base{};     // pts are durations since this instant
   std::chrono::nanoseconds resync_threshold = std::chrono::seconds(1);  // timestamp jump -> re-anchor
   std::optional<std::uint32_t> local_ssrc;    // our SSRC in RR/SDES; random when unset
   std::string cname;                          // our SDES CNAME; "rtsp2-<ssrc>" when empty
@@ -121,7 +121,7 @@ struct RtpReceiverStats {
   std::uint64_t duplicates = 0;
   std::uint64_t late = 0;
   std::uint64_t dropped_on_latency = 0;
-  std::uint64_t probation_dropped = 0;  // on probation, not followed by the next sequence number
+  std::uint64_t probation_dropped = 0;  // on probation: not followed by the next number, or past the 32 held
   std::uint64_t jump_dropped = 0;       // big sequence jumps not confirmed by the next packet
   std::uint64_t after_bye = 0;
   std::uint64_t invalid_rtp = 0;

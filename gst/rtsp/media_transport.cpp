@@ -510,7 +510,8 @@ std::unique_ptr<UdpPair> UdpPair::bind_unicast(const UdpBindOptions& options, st
 
   std::unique_ptr<UdpPair> pair;
   if (options.port_range) {
-    unsigned p = options.port_range->first + (options.port_range->first % 2);
+    unsigned p = std::max<unsigned>(options.port_range->first, options.range_start);
+    p += p % 2;
     for (int i = 0; !pair && i <= options.retries && p + 1 <= options.port_range->last; ++i, p += 2) {
       pair = try_pair(std::uint16_t(p));
     }

@@ -62,6 +62,8 @@ std::optional<PortPairRange> parse_port_range(std::string_view text);
 struct UdpBindOptions {
   bool ipv6 = false;                        // family of the server address
   std::optional<PortPairRange> port_range;  // nullopt: ephemeral ports
+  std::uint16_t range_start =
+      0;             // where in port_range to start (after the pairs other streams took); 0: first
   int retries = 20;  // pairs tried after the first before giving up, in port_range too (rtspsrc's "retry")
   int receive_buffer_size = 512 * 1024;  // SO_RCVBUF (rtspsrc's udp-buffer-size default); 0 = leave it
 };

@@ -75,6 +75,11 @@ void RtspSrc2Private::mark_discont() {
   for (auto& [n, p] : pads) p->discont = true;
 }
 
+bool RtspSrc2Private::has_pads() {
+  std::lock_guard lock(pads_mutex);
+  return !pads.empty();
+}
+
 void RtspSrc2Private::teardown_done() {
   std::lock_guard lock(teardown_mutex);
   teardown_finished = true;

@@ -80,6 +80,7 @@ struct RtspSrc2Private final : public rtsp2::SrcHost {
   void set_streams(const std::vector<unsigned>& indices) override;
   void set_presentation(bool seekable, GstClockTime duration) override;
   void mark_discont() override;
+  bool has_pads() override;
   void teardown_done() override;
   GstClockTime running_time() override;
 };

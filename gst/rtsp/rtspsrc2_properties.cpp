@@ -55,6 +55,7 @@ enum {
   PROP_MAX_RTCP_RTP_TIME_DIFF,
   PROP_MAX_TS_OFFSET,
   PROP_MAX_TS_OFFSET_ADJUSTMENT,
+  PROP_UDP_RECONNECT,
 };
 
 // rtspsrc registers "GstRTSPNatMethod" itself; a second type of that name would clash when both plugins load.
@@ -236,6 +237,10 @@ void gst_rtsp_src2_install_compat_properties(GObjectClass* klass) {
       g_param_spec_uint("retry", "Retry", "Max number of retries when allocating RTP ports.", 0, G_MAXUINT16,
                         20, kRw));
   g_object_class_install_property(
+      klass, PROP_UDP_RECONNECT,
+      g_param_spec_boolean("udp-reconnect", "Reconnect to the server",
+                           "Reconnect to the server if RTSP connection is closed when doing UDP", TRUE, kRw));
+  g_object_class_install_property(
       klass, PROP_SHORT_HEADER,
       g_param_spec_boolean("short-header", "Short Header",
                            "Only send the basic RTSP headers for broken encoders", FALSE, kRw));
@@ -348,6 +353,9 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_RETRY:
       s.retry = g_value_get_uint(value);
       break;
+    case PROP_UDP_RECONNECT:
+      s.udp_reconnect = g_value_get_boolean(value) != FALSE;
+      break;
     case PROP_SHORT_HEADER:
       s.short_header = g_value_get_boolean(value) != FALSE;
       break;
@@ -453,6 +461,9 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
       break;
     case PROP_RETRY:
       g_value_set_uint(value, s.retry);
+      break;
+    case PROP_UDP_RECONNECT:
+      g_value_set_boolean(value, s.udp_reconnect ? TRUE : FALSE);
       break;
     case PROP_SHORT_HEADER:
       g_value_set_boolean(value, s.short_header ? TRUE : FALSE);

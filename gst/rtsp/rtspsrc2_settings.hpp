@@ -36,6 +36,7 @@ struct Settings : ConnectionSettings {
   unsigned rtp_blocksize = 0;                // Blocksize header on SETUP, 0: none
   unsigned probation = 2;                    // RFC 3550 MIN_SEQUENTIAL
   unsigned retry = 20;                       // UDP port pairs tried
+  bool udp_reconnect = true;                 // media over UDP: a closed control connection is made again
   bool short_header = false;                 // rtspsrc2 always sends the basic headers only
   bool debug = false;                        // deprecated in rtspsrc: messages are logged at LOG level
   std::shared_ptr<const GstStructure> sdes;  // SDES items of our RTCP, null: the defaults

@@ -153,6 +153,12 @@ void SrcController::connect() {
 
 void SrcController::on_connected() {
   GST_DEBUG_OBJECT(host_.element(), "connected to %s", url_text_.c_str());
+  if (session_ && resuming_control_) {
+    resuming_control_ = false;
+    session_->resume_control(now());
+    drive();
+    return;
+  }
   if (!session_) {
     core::SessionConfig cfg;
     cfg.url = url_;
@@ -163,6 +169,7 @@ void SrcController::on_connected() {
     cfg.keep_alive = settings_.do_rtsp_keep_alive;
     cfg.bandwidth = settings_.connection_speed_kbps * 1000;
     cfg.blocksize = settings_.rtp_blocksize;
+    cfg.keep_session_on_close = settings_.udp_reconnect;
     session_ = std::make_unique<core::ClientSession>(std::move(cfg));
     ++session_generation_;
     setup_called_ = false;
@@ -291,6 +298,14 @@ void SrcController::handle_event(core::Event& e) {
           url_text_ = url_.to_string();
           GST_INFO_OBJECT(host_.element(), "redirected to %s", url_text_.c_str());
           // Keep the session object: it starts again once the new connection is up.
+          conn_.reset();
+          connect();
+        } else if constexpr (std::is_same_v<T, E::ControlClosed>) {
+          // udp-reconnect: the media go on over UDP; only the control connection is made again (keep-alive,
+          // PAUSE, TEARDOWN go over it). If that fails, the session is lost as for any closed connection.
+          GST_INFO_OBJECT(host_.element(), "%s closed the control connection; connecting again",
+                          url_text_.c_str());
+          resuming_control_ = true;
           conn_.reset();
           connect();
         } else if constexpr (std::is_same_v<T, E::Failed>) {
@@ -451,6 +466,25 @@ void SrcController::on_failed(const core::event::Failed& f) {
   const bool transient = f.error == SessionError::ConnectionClosed ||
                          f.error == SessionError::SessionNotFound || f.error == SessionError::Timeout ||
                          f.error == SessionError::ServerError;
+  if (f.error == SessionError::ConnectionClosed && !settings_.udp_reconnect && established_ &&
+      !reconnecting_ && std::none_of(streams_.begin(), streams_.end(), [](const auto& st) {
+        return st->lower == Stream::Lower::Tcp;
+      })) {
+    // udp-reconnect=false: as rtspsrc, the end of the control connection ends the stream. Before any pad
+    // exists an EOS would reach no sink, so that is an error.
+    if (!host_.has_pads()) {
+      fail(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+           url_text_ + " closed the connection before any media arrived (udp-reconnect is off)");
+      return;
+    }
+    GST_ELEMENT_WARNING(host_.element(), RESOURCE, READ,
+                        ("%s closed the connection; end of stream (udp-reconnect is off)", url_text_.c_str()),
+                        ("%s", f.message.c_str()));
+    drop_session();
+    EventPtr eos(gst_event_new_eos());
+    if (host_.receive_path() != nullptr) host_.receive_path()->push_event_all(eos.get());
+    return;
+  }
   if ((established_ && transient) || reconnecting_) {
     lose_connection(f.message);
     return;
@@ -530,6 +564,7 @@ void SrcController::drop_session() {
   session_.reset();
   ++session_generation_;
   conn_.reset();
+  resuming_control_ = false;
   setup_called_ = false;
   play_sent_ = false;
   playing_ = false;

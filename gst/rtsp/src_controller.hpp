@@ -67,6 +67,8 @@ class SrcHost {
   virtual void set_presentation(bool seekable, GstClockTime duration) = 0;
   // The next buffer on every pad is marked DISCONT (after a reconnect).
   virtual void mark_discont() = 0;
+  // Whether any stream has its pad yet.
+  virtual bool has_pads() = 0;
   virtual void teardown_done() = 0;
   // Running time of the element's clock now, or GST_CLOCK_TIME_NONE without a clock.
   virtual GstClockTime running_time() = 0;
@@ -148,6 +150,7 @@ class SrcController {
   bool failed_ = false;
   bool force_tcp_ = false;
   bool reconnecting_ = false;
+  bool resuming_control_ = false;  // reconnecting the control connection of a kept session (udp-reconnect)
   int reconnect_attempt_ = 0;
   std::string lost_reason_;
   std::optional<cmd::Seek> pending_seek_;

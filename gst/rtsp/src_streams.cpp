@@ -65,6 +65,7 @@ void SrcController::setup_streams() {
     allowed &= kLowerUdp | kLowerUdpMcast;
   }
   std::vector<core::StreamSetup> setups;
+  std::uint16_t next_port = 0;  // in port-range: each stream starts after the pairs bound before it
   for (auto& s : streams_) {
     core::StreamSetup st;
     st.control_url = s->sdp.control_url;
@@ -79,12 +80,14 @@ void SrcController::setup_streams() {
         if (!settings_.port_range.empty()) opts.port_range = parse_port_range(settings_.port_range);
         opts.receive_buffer_size = settings_.udp_buffer_size;
         opts.retries = int(settings_.retry);
+        opts.range_start = next_port;
         std::string err;
         s->udp = UdpPair::bind_unicast(opts, &err);
         if (!s->udp)
           GST_WARNING_OBJECT(host_.element(), "no UDP ports for stream %u: %s", s->index, err.c_str());
       }
       if (s->udp) {
+        if (s->udp->rtcp_port() < 65535) next_port = std::uint16_t(s->udp->rtcp_port() + 1);
         core::TransportSpec t;
         t.profile = profile;
         t.lower = core::LowerTransport::Udp;

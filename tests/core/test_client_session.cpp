@@ -828,6 +828,82 @@ GST_START_TEST(test_bandwidth_and_blocksize_headers) {
 }
 GST_END_TEST;
 
+namespace {
+
+// DESCRIBE, SETUP of both live555 streams (over UDP, or interleaved), PLAY: all answered.
+void reach_playing(Harness& h, bool interleaved) {
+  describe_live555(h);
+  auto described = h.only<event::Described>();
+  std::vector<StreamSetup> setups;
+  for (std::size_t i = 0; i < described.presentation.streams.size(); ++i) {
+    const auto n = static_cast<std::uint16_t>(2 * i);
+    setups.push_back({described.presentation.streams[i].control_url,
+                      {interleaved ? tcp_spec(static_cast<std::uint8_t>(n)) : udp_spec(50000 + n)}});
+  }
+  h.session.setup(setups, h.now);
+  h.session.play({}, h.now);
+  for (std::size_t i = 0; i < setups.size(); ++i) {
+    const auto n = static_cast<std::uint16_t>(2 * i);
+    const std::string t =
+        interleaved ? "RTP/AVP/TCP;unicast;interleaved=" + std::to_string(n) + "-" + std::to_string(n + 1)
+                    : "RTP/AVP;unicast;client_port=" + std::to_string(50000 + n) + "-" +
+                          std::to_string(50001 + n) + ";server_port=6970-6971";
+    h.respond(h.last(), 200, {{"Transport", t}, {"Session", "335AA815;timeout=60"}});
+  }
+  const Request play = h.last();
+  fail_unless(play.method == Method::Play);
+  h.respond(play, 200, {{"Session", "335AA815"}});
+  fail_unless(h.session.state() == SessionState::Playing);
+}
+
+}  // namespace
+
+// udp-reconnect: with every stream over UDP, a closed control connection keeps the session. Nothing is
+// written until resume_control(); then the unanswered requests and those made meanwhile go out, once each.
+// Interleaved media, or the option off, fail the session as before.
+GST_START_TEST(test_control_connection_closed_keeps_udp_session) {
+  SessionConfig c = play_config();
+  c.keep_session_on_close = true;
+  Harness h(c);
+  reach_playing(h, false);
+  const std::uint64_t before = h.session.get_parameter("", "", h.now);  // sent, never answered
+  const std::size_t sent = h.requests.size();
+  h.session.handle_connection_closed(h.now);
+  h.only<event::ControlClosed>();
+  fail_unless(h.all<event::Failed>().empty());
+  fail_unless(h.session.state() == SessionState::Playing);
+  const std::uint64_t during = h.session.set_parameter("text/parameters", "a: 1\r\n", h.now);
+  h.drain();
+  fail_unless_equals_int(h.requests.size(), sent);  // held
+  h.session.handle_connection_closed(h.now);        // a second close while down changes nothing
+  fail_unless_equals_int(h.all<event::ControlClosed>().size(), 1);
+
+  h.now += std::chrono::seconds(1);
+  h.session.resume_control(h.now);
+  h.drain();
+  fail_unless_equals_int(h.requests.size(), sent + 2);
+  const Request get = h.requests[sent], set = h.requests[sent + 1];
+  fail_unless(get.method == Method::GetParameter && set.method == Method::SetParameter);
+  assert_str_eq(std::string(*get.headers.get("Session")), "335AA815");
+  h.respond(set, 200);
+  h.respond(get, 200);
+  auto replies = h.all<event::ParameterReply>();
+  fail_unless_equals_int(replies.size(), 2);
+  fail_unless(replies[0].token == during && replies[1].token == before);
+  fail_unless(h.session.state() == SessionState::Playing);
+
+  for (bool interleaved : {true, false}) {
+    SessionConfig c2 = play_config();
+    c2.keep_session_on_close = interleaved;  // interleaved: on, but the media went with the connection
+    Harness h2(c2);
+    reach_playing(h2, interleaved);
+    h2.session.handle_connection_closed(h2.now);
+    fail_unless(h2.only<event::Failed>().error == SessionError::ConnectionClosed);
+    fail_unless(h2.all<event::ControlClosed>().empty());
+  }
+}
+GST_END_TEST;
+
 static Suite* client_session_suite() {
   Suite* s = suite_create("client_session");
   TCase* tc = tcase_create("general");
@@ -855,6 +931,7 @@ static Suite* client_session_suite() {
   tcase_add_test(tc, test_record_sequence_ffmpeg);
   tcase_add_test(tc, test_session_header_values);
   tcase_add_test(tc, test_bandwidth_and_blocksize_headers);
+  tcase_add_test(tc, test_control_connection_closed_keeps_udp_session);
   return s;
 }
 

@@ -466,6 +466,26 @@ GST_START_TEST(test_probation) {
     fail_unless_equals_int(h.receiver.stats().probation_dropped, row.probation_dropped);
     fail_unless_equals_int(h.released.size(), row.probation_dropped);
   }
+  // A long probation holds at most the last 32 packets of the run (the rtspsrc property goes up to
+  // G_MAXUINT): the older ones are dropped as they come, the source still needs its whole run.
+  for (unsigned probation : {40u, 4000000000u}) {
+    RtpReceiverConfig c = Harness::default_config();
+    c.probation = probation;
+    Harness h(c);
+    for (std::uint16_t seq = 0; seq < 40; ++seq) {
+      h.feed(seq, ts_of(seq), seq * 10.0);
+      fail_unless(h.receiver.held_packets() <= 32);
+    }
+    h.advance(10000);
+    fail_unless_equals_int(h.receiver.stats().probation_dropped, 8);
+    if (probation == 40) {
+      fail_unless_equals_int(h.seqs.size(), 32);
+      fail_unless_equals_int(h.seqs.front(), 8);
+      fail_unless_equals_int(h.seqs.back(), 39);
+    } else {
+      fail_unless(h.seqs.empty());
+    }
+  }
 }
 GST_END_TEST;
 

@@ -331,6 +331,17 @@ GST_START_TEST(test_sdes_items) {
   fail_unless(r.items[0].second == "nvr-x");
   fail_unless_equals_int(r.items[1].first, GST_RTCP_SDES_NOTE);
   fail_unless(r.items[1].second == std::string(255, 'n'));
+  // Items that would pass 1400 bytes (an MTU, as rtpsession) are left out; the report stays valid.
+  RtpReceiverConfig big = Harness::default_config();
+  for (std::uint8_t type = GST_RTCP_SDES_NAME; type <= GST_RTCP_SDES_NOTE; ++type)
+    big.sdes_items.push_back({type, std::string(255, char('a' + type))});
+  Harness hb(big);
+  hb.feed(0, 0, 0);
+  hb.advance(10000);
+  fail_unless(!hb.rtcp.empty() && hb.rtcp.back().size() <= 1400);
+  const Report rb = read_report(hb.rtcp.back());
+  fail_unless_equals_int(rb.items.size(), 3);
+  fail_unless(rb.items[2].first == GST_RTCP_SDES_PHONE && rb.items[2].second == std::string(255, 'e'));
   // Without items: the CNAME alone.
   Harness plain(Harness::default_config());
   plain.advance(10000);

@@ -111,41 +111,56 @@ GST_START_TEST(test_probation) {
 GST_END_TEST;
 
 // retry bounds the UDP port pairs tried, in port-range as well: with the range's first pair taken, retry=0
-// gives up on UDP (SETUP asks for TCP), retry=1 takes the second pair.
+// gives up on UDP (SETUP asks for TCP), retry=1 takes the second pair. With two streams and nothing taken,
+// retry=0 is enough: each stream starts after the pair the one before it took (as rtspsrc).
 GST_START_TEST(test_retry_bounds_port_pairs) {
-  // The range: an even port held here, so its pair is taken, and the two after it, free when checked.
+  // The range: an even port held here, so its pair is taken, and the three after it, free when checked.
   std::unique_ptr<UdpSink> taken;
   for (int i = 0; i < 50 && !taken; ++i) {
     auto s = std::make_unique<UdpSink>();
     if (s->port == 0 || s->port % 2 != 0 || s->port > 65530) continue;
-    UdpSink a(std::uint16_t(s->port + 2)), b(std::uint16_t(s->port + 3));
-    if (a.port != 0 && b.port != 0) taken = std::move(s);
+    UdpSink a(std::uint16_t(s->port + 1)), b(std::uint16_t(s->port + 2)), c(std::uint16_t(s->port + 3));
+    if (a.port != 0 && b.port != 0 && c.port != 0) taken = std::move(s);
   }
   fail_unless(taken != nullptr, "no free port range found");
   const unsigned first = taken->port;
   const std::string range = std::to_string(first) + "-" + std::to_string(first + 3);
-  for (unsigned retry : {0u, 1u}) {
+  const std::string pair0 = "client_port=" + std::to_string(first) + "-" + std::to_string(first + 1);
+  const std::string pair1 = "client_port=" + std::to_string(first + 2) + "-" + std::to_string(first + 3);
+  const std::string two_streams = std::string(kSdp) + "m=audio 0 RTP/AVP 0\r\na=control:stream=1\r\n";
+  struct Case {
+    unsigned retry;
+    bool two_streams;  // and the first pair free
+  };
+  for (const Case c : {Case{0, false}, Case{1, false}, Case{0, true}}) {
+    if (c.two_streams) taken.reset();
     std::mutex m;
-    std::string transport;  // of the first SETUP
+    std::vector<std::string> transports;  // of the SETUPs, in order
     S server([&](const S::Request& r) {
       if (r.method == "SETUP") {
         std::lock_guard lock(m);
-        if (transport.empty()) transport = S::header(r.text, "Transport");
-        return S::response(461, "Unsupported Transport", r.cseq);
+        transports.push_back(S::header(r.text, "Transport"));
+        if (!c.two_streams) return S::response(461, "Unsupported Transport", r.cseq);
+        return S::response(200, "OK", r.cseq,
+                           "Session: 5\r\nTransport: " + transports.back() + ";server_port=9-10\r\n");
       }
-      return S::sdp_answer(r, kSdp, kInterleaved);
+      return S::sdp_answer(r, c.two_streams ? two_streams : kSdp, kInterleaved);
     });
     SrcProbe p("rtspsrc2", server.url("/cam"), false);
     gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp+tcp");
-    g_object_set(p.src(), "port-range", range.c_str(), "retry", retry, nullptr);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "nat-method", "none");
+    g_object_set(p.src(), "port-range", range.c_str(), "retry", c.retry, "do-rtcp", FALSE, nullptr);
     fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-    fail_unless(server.wait_method("SETUP", 1, kTimeoutMs));
+    fail_unless(server.wait_method("SETUP", c.two_streams ? 2 : 1, kTimeoutMs));
     std::lock_guard lock(m);
-    if (retry == 0) {
-      fail_unless(transport.find("RTP/AVP/TCP") == 0, "retry 0: %s", transport.c_str());
+    const std::string& t0 = transports.at(0);
+    if (c.two_streams) {
+      fail_unless(t0.find(pair0) != std::string::npos, "stream 0: %s", t0.c_str());
+      fail_unless(transports.at(1).find(pair1) != std::string::npos, "stream 1: %s", transports[1].c_str());
+    } else if (c.retry == 0) {
+      fail_unless(t0.find("RTP/AVP/TCP") == 0, "retry 0: %s", t0.c_str());
     } else {
-      const std::string want = "client_port=" + std::to_string(first + 2) + "-" + std::to_string(first + 3);
-      fail_unless(transport.find(want) != std::string::npos, "retry 1: %s", transport.c_str());
+      fail_unless(t0.find(pair1) != std::string::npos, "retry 1: %s", t0.c_str());
     }
   }
 }
@@ -205,51 +220,161 @@ GST_START_TEST(test_sdes_items_in_receiver_reports) {
 }
 GST_END_TEST;
 
-// The settings only rtpbin applies reach rtpbin with rtp-engine=rtpbin (auto buffer-mode as slave, as
-// rtspsrc chooses for a live stream); the native engine warns, naming them and the URL without credentials.
+// The settings only rtpbin applies reach rtpbin with rtp-engine=rtpbin; the native engine warns, naming them
+// and the URL without credentials. Second case: the defaults (auto buffer-mode is slave, as rtspsrc chooses
+// for a live stream) and use-pipeline-clock, which matters for sender reports only: no warning.
 GST_START_TEST(test_rtpbin_only_settings) {
-  S server([&](const S::Request& r) { return S::sdp_answer(r, kSdp, kInterleaved); });
-  std::string url = server.url("/cam");
-  url.insert(url.find("//") + 2, "viewer:s3cret@");
-  SrcProbe p("rtspsrc2", url, false);
-  gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
-  gst_util_set_object_arg(G_OBJECT(p.src()), "buffer-mode", "none");
-  gst_util_set_object_arg(G_OBJECT(p.src()), "ntp-time-source", "running-time");
-  g_object_set(p.src(), "ntp-sync", TRUE, "max-rtcp-rtp-time-diff", 250, "max-ts-offset-adjustment",
-               guint64(40000000), nullptr);
-  GstElement* manager = nullptr;
-  g_signal_connect(p.src(), "new-manager", G_CALLBACK(+[](GstElement*, GstElement* m, gpointer out) {
-                     *static_cast<GstElement**>(out) = GST_ELEMENT(gst_object_ref(m));
-                   }),
-                   &manager);
-  fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-  fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
-  if (rtpbin_engine()) {
-    fail_unless(manager != nullptr);
-    gint mode = -1, diff = 0, source = -1;
-    gboolean ntp_sync = FALSE;
-    gint64 offset = -1;
-    guint64 adjustment = 0;
-    g_object_get(manager, "buffer-mode", &mode, "ntp-sync", &ntp_sync, "ntp-time-source", &source,
-                 "max-rtcp-rtp-time-diff", &diff, "max-ts-offset", &offset, "max-ts-offset-adjustment",
-                 &adjustment, nullptr);
-    fail_unless_equals_int(mode, 0);
-    fail_unless(ntp_sync);
-    fail_unless_equals_int(source, 2);
-    fail_unless_equals_int(diff, 250);
-    fail_unless_equals_int64(offset, 0);  // ntp-sync lifts the limit unless max-ts-offset was set
-    fail_unless_equals_uint64(adjustment, 40000000);
-    fail_unless_equals_int(p.warning_count(), 0);
-    gst_object_unref(manager);
-  } else {
-    fail_unless(manager == nullptr);
-    fail_unless(p.wait([&] { return p.warning_count() > 0; }, kTimeoutMs));
-    const std::string w = p.warnings().front();
-    for (const char* name : {"buffer-mode", "ntp-sync", "max-rtcp-rtp-time-diff", "max-ts-offset-adjustment"})
-      fail_unless(w.find(name) != std::string::npos, "%s not in: %s", name, w.c_str());
-    fail_unless(w.find("ntp-time-source") == std::string::npos, "%s", w.c_str());
-    fail_unless(w.find("/cam") != std::string::npos && w.find("s3cret") == std::string::npos, "%s",
-                w.c_str());
+  for (bool defaults : {false, true}) {
+    S server([&](const S::Request& r) { return S::sdp_answer(r, kSdp, kInterleaved); });
+    std::string url = server.url("/cam");
+    url.insert(url.find("//") + 2, "viewer:s3cret@");
+    SrcProbe p("rtspsrc2", url, false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+    if (defaults) {
+      g_object_set(p.src(), "use-pipeline-clock", TRUE, nullptr);
+    } else {
+      gst_util_set_object_arg(G_OBJECT(p.src()), "buffer-mode", "none");
+      gst_util_set_object_arg(G_OBJECT(p.src()), "ntp-time-source", "running-time");
+      g_object_set(p.src(), "max-ts-offset", gint64(123), "ntp-sync", TRUE, "max-rtcp-rtp-time-diff", 250,
+                   "max-ts-offset-adjustment", guint64(40000000), nullptr);
+    }
+    GstElement* manager = nullptr;
+    g_signal_connect(p.src(), "new-manager", G_CALLBACK(+[](GstElement*, GstElement* m, gpointer out) {
+                       *static_cast<GstElement**>(out) = GST_ELEMENT(gst_object_ref(m));
+                     }),
+                     &manager);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    if (rtpbin_engine()) {
+      fail_unless(manager != nullptr);
+      gint mode = -1, diff = 0, source = -1;
+      gboolean ntp_sync = FALSE, pipeline_clock = FALSE;
+      gint64 offset = -1;
+      guint64 adjustment = 0;
+      g_object_get(manager, "buffer-mode", &mode, "ntp-sync", &ntp_sync, "ntp-time-source", &source,
+                   "max-rtcp-rtp-time-diff", &diff, "max-ts-offset", &offset, "max-ts-offset-adjustment",
+                   &adjustment, "use-pipeline-clock", &pipeline_clock, nullptr);
+      fail_unless_equals_int(mode, defaults ? 1 : 0);
+      fail_unless_equals_int(ntp_sync, !defaults);
+      fail_unless_equals_int(source, defaults ? 0 : 2);
+      fail_unless_equals_int(diff, defaults ? 1000 : 250);
+      fail_unless_equals_int64(offset, defaults ? 3000000000 : 123);
+      fail_unless_equals_uint64(adjustment, defaults ? 0 : 40000000);
+      fail_unless_equals_int(pipeline_clock, defaults);
+      fail_unless_equals_int(p.warning_count(), 0);
+      gst_object_unref(manager);
+    } else if (defaults) {
+      fail_unless(manager == nullptr);
+      fail_if(p.wait([&] { return p.warning_count() > 0; }, 300), "%s", p.warnings().front().c_str());
+    } else {
+      fail_unless(manager == nullptr);
+      fail_unless(p.wait([&] { return p.warning_count() > 0; }, kTimeoutMs));
+      const std::string w = p.warnings().front();
+      for (const char* name :
+           {"buffer-mode", "ntp-sync", "max-rtcp-rtp-time-diff", "max-ts-offset", "max-ts-offset-adjustment"})
+        fail_unless(w.find(name) != std::string::npos, "%s not in: %s", name, w.c_str());
+      fail_unless(w.find("ntp-time-source") == std::string::npos, "%s", w.c_str());
+      fail_unless(w.find("/cam") != std::string::npos && w.find("s3cret") == std::string::npos, "%s",
+                  w.c_str());
+    }
+  }
+}
+GST_END_TEST;
+
+// udp-reconnect: a server that closes the control connection while the media go over UDP. On (the default),
+// rtspsrc2 connects again and keeps the session: no new DESCRIBE or SETUP, the keep-alive goes over the new
+// connection with the same Session, the media go on. Off, as rtspsrc: a warning and EOS; or, when the server
+// closes before any media arrived (no pad an EOS could reach), an error naming the URL.
+GST_START_TEST(test_udp_reconnect) {
+  struct Case {
+    bool reconnect;
+    bool close_at_play;  // else once media flowed
+  };
+  for (const Case c : {Case{true, true}, Case{false, false}, Case{false, true}}) {
+    auto [rtp_sink, rtcp_sink] = udp_sink_pair();
+    fail_unless(rtcp_sink != nullptr);
+    std::mutex m;
+    std::uint16_t client_rtp = 0;
+    std::vector<std::pair<std::string, int>> seen;  // method, connection
+    std::string keep_alive_session;
+    S server([&](const S::Request& r) {
+      std::lock_guard lock(m);
+      seen.emplace_back(r.method, r.connection);
+      if (r.method == "SETUP") {
+        const std::string t = S::header(r.text, "Transport");
+        const auto at = t.find("client_port=");
+        if (at != std::string::npos) client_rtp = std::uint16_t(std::stoi(t.substr(at + 12)));
+        return S::response(200, "OK", r.cseq,
+                           "Session: 5;timeout=2\r\nTransport: " + t +
+                               ";server_port=" + std::to_string(rtp_sink->port) + "-" +
+                               std::to_string(rtcp_sink->port) + "\r\n");
+      }
+      if (r.method == "PLAY") {
+        return S::response(200, "OK", r.cseq, "Session: 5\r\n") + (c.close_at_play ? S::kClose : "");
+      }
+      if (r.method == "OPTIONS" || r.method == "GET_PARAMETER")
+        keep_alive_session = S::header(r.text, "Session");
+      return S::sdp_answer(r, kSdp, kInterleaved);
+    });
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "udp");
+    gst_util_set_object_arg(G_OBJECT(p.src()), "nat-method", "none");
+    g_object_set(p.src(), "latency", 50u, "udp-reconnect", c.reconnect ? TRUE : FALSE, nullptr);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    std::uint16_t to = 0;
+    {
+      std::lock_guard lock(m);
+      to = client_rtp;
+    }
+    fail_unless(to != 0);
+    std::uint16_t seq = 1;
+    auto send = [&] { rtp_sink->send_to(to, video_packet(seq++)); };
+    if (!c.close_at_play) {
+      fail_unless(p.repeat_until(
+          send, [&] { return !p.pad("stream_0").seqs.empty(); }, 20, kTimeoutMs));
+      server.drop_client();
+    }
+    if (c.reconnect) {
+      // Media flow across the reconnect; the keep-alive (due after about 1 s) comes over connection 1.
+      const bool kept = p.repeat_until(
+          send,
+          [&] {
+            std::lock_guard lock(m);
+            return std::any_of(seen.begin(), seen.end(), [](const auto& x) {
+              return (x.first == "OPTIONS" || x.first == "GET_PARAMETER") && x.second == 1;
+            });
+          },
+          20, kTimeoutMs);
+      fail_unless(kept, "no keep-alive over a new connection");
+      const std::size_t before = p.pad("stream_0").seqs.size();
+      fail_unless(p.repeat_until(
+          send, [&] { return p.pad("stream_0").seqs.size() >= before + 5; }, 20, kTimeoutMs));
+      std::lock_guard lock(m);
+      fail_unless_equals_string(keep_alive_session.c_str(), "5");
+      for (const auto& [method, connection] : seen) {
+        fail_unless(connection <= 1, "%s on connection %d", method.c_str(), connection);
+        if (connection == 1) fail_unless(method != "DESCRIBE" && method != "SETUP", "%s", method.c_str());
+      }
+      fail_unless_equals_int(p.error_count(), 0);
+      for (const auto& msg : p.element_messages()) fail_if(msg == "rtspsrc2-connection-lost");
+    } else if (!c.close_at_play) {
+      fail_unless(p.repeat_until(
+          send, [&] { return p.eos() || p.error_count() > 0; }, 20, kTimeoutMs));
+      fail_unless(p.eos() && p.error_count() == 0);
+      const auto warnings = p.warnings();
+      fail_unless(std::any_of(warnings.begin(), warnings.end(), [](const std::string& w) {
+        return w.find("closed the connection; end of stream") != std::string::npos;
+      }));
+      fail_unless_equals_int(server.connections(), 1);
+    } else {
+      fail_unless(p.wait_error(kTimeoutMs));
+      const std::string e = p.first_error()->message;
+      fail_unless(
+          e.find("before any media arrived") != std::string::npos && e.find("/cam") != std::string::npos,
+          "%s", e.c_str());
+      fail_unless_equals_int(server.connections(), 1);
+    }
   }
 }
 GST_END_TEST;
@@ -264,6 +389,7 @@ static Suite* compat_suite() {
   tcase_add_test(tc, test_retry_bounds_port_pairs);
   tcase_add_test(tc, test_sdes_items_in_receiver_reports);
   tcase_add_test(tc, test_rtpbin_only_settings);
+  tcase_add_test(tc, test_udp_reconnect);
   return s;
 }
 
