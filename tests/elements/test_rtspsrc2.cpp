@@ -126,7 +126,8 @@ GST_START_TEST(test_properties_match_rtspsrc) {
                           "use-pipeline-clock",
                           "max-rtcp-rtp-time-diff",
                           "max-ts-offset",
-                          "max-ts-offset-adjustment"};
+                          "max-ts-offset-adjustment",
+                          "udp-reconnect"};
   for (const char* name : shared) {
     GParamSpec* a = g_object_class_find_property(G_OBJECT_GET_CLASS(ours), name);
     GParamSpec* b = g_object_class_find_property(G_OBJECT_GET_CLASS(theirs), name);
@@ -217,6 +218,7 @@ GST_START_TEST(test_property_roundtrip) {
       {"max-rtcp-rtp-time-diff", "-1", "-1"},
       {"max-ts-offset", "5", "5"},
       {"max-ts-offset-adjustment", "7", "7"},
+      {"udp-reconnect", "false", "false"},
   };
   GstElement* e = make_src();
   for (const auto& c : cases) {

@@ -62,7 +62,9 @@ void drain(ClientSession& s, HeldViews& views) {
 }
 
 void run_arbitrary(const std::uint8_t* data, std::size_t size) {
-  ClientSession s(config((size & 1) != 0));
+  SessionConfig c = config((size & 1) != 0);
+  c.keep_session_on_close = (size & 2) != 0;  // udp-reconnect
+  ClientSession s(std::move(c));
   HeldViews views;
   Instant now{};
   s.start(now);
@@ -81,6 +83,9 @@ void run_arbitrary(const std::uint8_t* data, std::size_t size) {
       s.setup({{"rtsp://127.0.0.1:8554/test/stream=0", {TransportSpec{}}}}, now);
       s.play({}, now);
     }
+    // Now and then the connection closes; a kept session is resumed on the next step or later.
+    if (data[off - 1] % 29 == 0) s.handle_connection_closed(now);
+    if (data[off - 1] % 5 == 1) s.resume_control(now);
     drain(s, views);
   }
   s.teardown(now);
