@@ -161,21 +161,58 @@ RtcpParseResult parse_rtcp(std::span<const std::uint8_t> bytes) {
   return result;
 }
 
-namespace {
-constexpr guint kMaxRtcpSize = 1400;
-}  // namespace
+unsigned sdes_buffer_size(std::span<const SdesItem> items) {
+  guint size = kRtcpBaseSize;
+  for (const SdesItem& item : items) size += 2 + guint(std::min<std::size_t>(item.value.size(), 255));
+  return std::min(size, kMaxRtcpSize);
+}
+
+bool add_sdes_chunk(GstRTCPBuffer* rtcp, std::uint32_t ssrc, std::string_view cname,
+                    std::span<const SdesItem> items) {
+  GstRTCPPacket packet;
+  if (!gst_rtcp_buffer_add_packet(rtcp, GST_RTCP_TYPE_SDES, &packet) ||
+      !gst_rtcp_packet_sdes_add_item(&packet, ssrc)) {
+    return false;
+  }
+  const std::size_t len = std::min<std::size_t>(cname.size(), GST_RTCP_MAX_SDES);
+  if (!gst_rtcp_packet_sdes_add_entry(&packet, GST_RTCP_SDES_CNAME, static_cast<guint8>(len),
+                                      reinterpret_cast<const guint8*>(cname.data()))) {
+    return false;
+  }
+  // The further items stop where the packet would pass kMaxRtcpSize (as rtpsession, which builds RTCP in an
+  // MTU-sized buffer): the report, the CNAME and a BYE always fit.
+  std::size_t room = kMaxRtcpSize - kRtcpBaseSize;
+  for (const SdesItem& item : items) {
+    if (item.type <= GST_RTCP_SDES_CNAME || item.type > GST_RTCP_SDES_NOTE) continue;
+    const std::size_t n = std::min<std::size_t>(item.value.size(), GST_RTCP_MAX_SDES);
+    if (2 + n > room) continue;
+    room -= 2 + n;
+    gst_rtcp_packet_sdes_add_entry(&packet, GstRTCPSDESType(item.type), static_cast<guint8>(n),
+                                   reinterpret_cast<const guint8*>(item.value.data()));
+  }
+  return true;
+}
+
+SdesSettings read_sdes_structure(const GstStructure* sdes) {
+  static constexpr std::pair<const char*, std::uint8_t> kItems[] = {
+      {"name", GST_RTCP_SDES_NAME},    {"email", GST_RTCP_SDES_EMAIL}, {"phone", GST_RTCP_SDES_PHONE},
+      {"location", GST_RTCP_SDES_LOC}, {"tool", GST_RTCP_SDES_TOOL},   {"note", GST_RTCP_SDES_NOTE},
+  };
+  SdesSettings out;
+  if (sdes == nullptr) return out;
+  if (const gchar* cname = gst_structure_get_string(sdes, "cname"); cname != nullptr) out.cname = cname;
+  for (const auto& [field, type] : kItems) {
+    if (const gchar* v = gst_structure_get_string(sdes, field); v != nullptr && *v != 0) {
+      out.items.push_back({type, v});
+    }
+  }
+  return out;
+}
 
 std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::optional<ReportBlock>& block,
                                                 std::string_view cname, bool bye,
                                                 std::span<const SdesItem> items) {
-  // RR (8) + one block (24) + SDES (4 + 4 + items of 2 + up to 255 each + 1, padded) + BYE (8), with room to
-  // spare: the GstRTCPBuffer writers refuse to fill the buffer to its last byte.
-  guint max_size = 512;
-  for (const SdesItem& item : items) max_size += 2 + guint(std::min<std::size_t>(item.value.size(), 255));
-  // The further SDES items stop where the packet would pass kMaxRtcpSize (as rtpsession, which builds RTCP
-  // in an MTU-sized buffer): the report, the CNAME and the BYE always fit.
-  std::size_t room = kMaxRtcpSize - 512;
-  GstBuffer* buffer = gst_rtcp_buffer_new(std::min<guint>(max_size, kMaxRtcpSize));
+  GstBuffer* buffer = gst_rtcp_buffer_new(sdes_buffer_size(items));
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp);
   GstRTCPPacket packet;
@@ -186,20 +223,7 @@ std::vector<std::uint8_t> build_receiver_report(std::uint32_t ssrc, const std::o
                              block->values.extended_highest_seq, block->jitter, block->lsr, block->dlsr);
     }
   }
-  if (gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SDES, &packet) &&
-      gst_rtcp_packet_sdes_add_item(&packet, ssrc)) {
-    const std::size_t len = std::min<std::size_t>(cname.size(), GST_RTCP_MAX_SDES);
-    gst_rtcp_packet_sdes_add_entry(&packet, GST_RTCP_SDES_CNAME, static_cast<guint8>(len),
-                                   reinterpret_cast<const guint8*>(cname.data()));
-    for (const SdesItem& item : items) {
-      if (item.type <= GST_RTCP_SDES_CNAME) continue;
-      const std::size_t n = std::min<std::size_t>(item.value.size(), GST_RTCP_MAX_SDES);
-      if (2 + n > room) continue;
-      room -= 2 + n;
-      gst_rtcp_packet_sdes_add_entry(&packet, GstRTCPSDESType(item.type), static_cast<guint8>(n),
-                                     reinterpret_cast<const guint8*>(item.value.data()));
-    }
-  }
+  add_sdes_chunk(&rtcp, ssrc, cname, items);
   if (bye && gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_BYE, &packet))
     gst_rtcp_packet_bye_add_ssrc(&packet, ssrc);
   gst_rtcp_buffer_unmap(&rtcp);

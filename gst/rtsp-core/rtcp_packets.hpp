@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include <gst/rtp/gstrtcpbuffer.h>
+
 #include "rtp_seq.hpp"
 
 namespace rtsp2::core {
@@ -69,6 +71,26 @@ struct SdesItem {
   std::uint8_t type = 0;
   std::string value;
 };
+
+// The sdes property of rtspsrc2 / rtspsink2 (a GstStructure with rtpbin's field names): `cname` ("" when
+// absent) and the other items in SDES type order (name, email, phone, location, tool, note).
+struct SdesSettings {
+  std::string cname;
+  std::vector<SdesItem> items;
+};
+SdesSettings read_sdes_structure(const GstStructure* sdes);
+
+// RTCP compound packets stay within kMaxRtcpSize (an MTU, as rtpsession): a report (SR or RR with one block),
+// the SDES chunk with its CNAME and a BYE take at most kRtcpBaseSize; further SDES items that would not fit
+// are left out.
+inline constexpr unsigned kMaxRtcpSize = 1400;
+inline constexpr unsigned kRtcpBaseSize = 512;
+// The buffer to give gst_rtcp_buffer_new() for a report with `items`.
+unsigned sdes_buffer_size(std::span<const SdesItem> items);
+// Adds the SDES packet of `ssrc`: CNAME (cut at 255 bytes), then the items of types 2..8 that fit. False
+// when not even the CNAME fit.
+bool add_sdes_chunk(GstRTCPBuffer* rtcp, std::uint32_t ssrc, std::string_view cname,
+                    std::span<const SdesItem> items);
 
 // RR (with `block` if any) + SDES CNAME and `items`, then BYE of `ssrc` when `bye`. Values are cut at 255
 // bytes; items of type 0 (END) or 1 (CNAME) are skipped.

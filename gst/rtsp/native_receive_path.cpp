@@ -96,18 +96,9 @@ class NativeReceivePath final : public ReceivePath {
 
   // The sdes property, with rtpbin's field names: its cname replaces ours, the other items follow it.
   void read_sdes(const GstStructure* sdes) {
-    static constexpr std::pair<const char*, std::uint8_t> kItems[] = {
-        {"name", GST_RTCP_SDES_NAME},    {"email", GST_RTCP_SDES_EMAIL}, {"phone", GST_RTCP_SDES_PHONE},
-        {"location", GST_RTCP_SDES_LOC}, {"tool", GST_RTCP_SDES_TOOL},   {"note", GST_RTCP_SDES_NOTE},
-    };
-    if (const gchar* cname = gst_structure_get_string(sdes, "cname"); cname != nullptr && *cname != 0) {
-      cname_ = cname;
-    }
-    for (const auto& [field, type] : kItems) {
-      if (const gchar* v = gst_structure_get_string(sdes, field); v != nullptr && *v != 0) {
-        sdes_items_.push_back({type, v});
-      }
-    }
+    core::SdesSettings values = core::read_sdes_structure(sdes);
+    if (!values.cname.empty()) cname_ = std::move(values.cname);
+    sdes_items_ = std::move(values.items);
   }
 
   ~NativeReceivePath() override { remove(); }

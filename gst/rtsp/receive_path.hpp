@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "gst_ptr.hpp"
+#include "media_properties.hpp"
 
 namespace rtsp2 {
 
-// rtspsrc's GstRTSPSrcBufferMode and GstRTSPSrcNtpTimeSource values (rtpbin's numbering).
+// rtspsrc's GstRTSPSrcBufferMode values (rtpbin's numbering).
 enum class BufferMode { None = 0, Slave = 1, Buffer = 2, Auto = 3, Synced = 4 };
-enum class NtpTimeSource { Ntp = 0, Unix = 1, RunningTime = 2, ClockTime = 3 };
 
 // What rtpbin alone applies (rtp-engine=rtpbin); the native engine warns about what it does not do.
 struct RtpBinOnlySettings {

@@ -347,6 +347,7 @@ bool start(GstRtspSrc2* self) {
   rc.probation = settings.probation;
   rc.sdes = settings.sdes;
   rc.rtpbin = settings.rtpbin;
+  rc.rtpbin.ntp_time_source = settings.ntp_time_source;
   ReceivePath::Callbacks cb;
   cb.pad_added = [self](unsigned n, GstPad* pad) { on_receive_pad(self, n, pad); };
   cb.rtcp_out = [priv](unsigned n, BufferPtr b) {

@@ -5,6 +5,7 @@
 #include <gst/rtsp/gstrtsptransport.h>
 
 #include "common_properties.hpp"
+#include "media_properties.hpp"
 #include "rtspsrc2_private.hpp"
 
 #define GST_CAT_DEFAULT rtspsrc2_debug
@@ -72,7 +73,7 @@ GType nat_method_get_type() {
   return GType(type);
 }
 
-// rtspsrc's GstRTSPSrcBufferMode and GstRTSPSrcNtpTimeSource under names of our own (as nat-method).
+// rtspsrc's GstRTSPSrcBufferMode under a name of our own (as nat-method).
 GType buffer_mode_get_type() {
   static gsize type = 0;
   if (g_once_init_enter(&type)) {
@@ -85,21 +86,6 @@ GType buffer_mode_get_type() {
         {0, nullptr, nullptr},
     };
     g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2BufferMode", values));
-  }
-  return GType(type);
-}
-
-GType ntp_time_source_get_type() {
-  static gsize type = 0;
-  if (g_once_init_enter(&type)) {
-    static const GEnumValue values[] = {
-        {int(rtsp2::NtpTimeSource::Ntp), "NTP time based on realtime clock", "ntp"},
-        {int(rtsp2::NtpTimeSource::Unix), "UNIX time based on realtime clock", "unix"},
-        {int(rtsp2::NtpTimeSource::RunningTime), "Running time based on pipeline clock", "running-time"},
-        {int(rtsp2::NtpTimeSource::ClockTime), "Pipeline clock time", "clock-time"},
-        {0, nullptr, nullptr},
-    };
-    g_once_init_leave(&type, g_enum_register_static("GstRtspSrc2NtpTimeSource", values));
   }
   return GType(type);
 }
@@ -118,6 +104,17 @@ GType rtp_engine_get_type() {
 }
 
 constexpr auto kRw = rtsp2::kPropertyReadWrite;
+
+// The media properties rtspsink2 has too (media_properties.hpp).
+constexpr rtsp2::MediaPropertyIds kMediaIds = {
+    .port_range = PROP_PORT_RANGE,
+    .retry = PROP_RETRY,
+    .udp_buffer_size = PROP_UDP_BUFFER_SIZE,
+    .rtp_blocksize = PROP_RTP_BLOCKSIZE,
+    .sdes = PROP_SDES,
+    .udp_reconnect = PROP_UDP_RECONNECT,
+    .ntp_time_source = PROP_NTP_TIME_SOURCE,
+};
 
 // The properties rtspsink2 has too (common_properties.hpp).
 constexpr rtsp2::ConnectionPropertyIds kConnectionIds = {
@@ -164,13 +161,6 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
       g_param_spec_boolean("do-rtcp", "Do RTCP", "Send RTCP packets, disable for old incompatible server.",
                            TRUE, kRw));
   g_object_class_install_property(
-      klass, PROP_PORT_RANGE,
-      g_param_spec_string(
-          "port-range", "Port range",
-          "Client port range that can be used to receive RTP and RTCP data, eg. 3000-3005 (NULL = no "
-          "restrictions)",
-          nullptr, kRw));
-  g_object_class_install_property(
       klass, PROP_MULTICAST_IFACE,
       g_param_spec_string("multicast-iface", "Multicast Interface",
                           "The network interface on which to join the multicast group", nullptr, kRw));
@@ -211,11 +201,10 @@ void gst_rtsp_src2_install_properties(GObjectClass* klass) {
           "much delay, taken from the latency budget (-1 = a tenth of latency, at most 100 ms; "
           "0 = read every packet as it arrives)",
           -1, 1000, -1, kRw));
-  g_object_class_install_property(
-      klass, PROP_UDP_BUFFER_SIZE,
-      g_param_spec_int("udp-buffer-size", "UDP Buffer Size",
-                       "Size of the kernel UDP receive buffer in bytes, 0=default", 0, G_MAXINT, 512 * 1024,
-                       kRw));
+  rtsp2::install_media_properties(
+      klass, kMediaIds,
+      "Client port range that can be used to receive RTP and RTCP data, eg. 3000-3005 (NULL = no "
+      "restrictions)");
   gst_rtsp_src2_install_compat_properties(klass);
 }
 
@@ -225,21 +214,9 @@ void gst_rtsp_src2_install_compat_properties(GObjectClass* klass) {
       g_param_spec_uint64("connection-speed", "Connection Speed",
                           "Network connection speed in kbps (0 = unknown)", 0, G_MAXUINT64 / 1000, 0, kRw));
   g_object_class_install_property(
-      klass, PROP_RTP_BLOCKSIZE,
-      g_param_spec_uint("rtp-blocksize", "RTP Blocksize",
-                        "RTP package size to suggest to server (0 = disabled)", 0, 65536, 0, kRw));
-  g_object_class_install_property(
       klass, PROP_PROBATION,
       g_param_spec_uint("probation", "Number of probations",
                         "Consecutive packet sequence numbers to accept the source", 0, G_MAXUINT, 2, kRw));
-  g_object_class_install_property(
-      klass, PROP_RETRY,
-      g_param_spec_uint("retry", "Retry", "Max number of retries when allocating RTP ports.", 0, G_MAXUINT16,
-                        20, kRw));
-  g_object_class_install_property(
-      klass, PROP_UDP_RECONNECT,
-      g_param_spec_boolean("udp-reconnect", "Reconnect to the server",
-                           "Reconnect to the server if RTSP connection is closed when doing UDP", TRUE, kRw));
   g_object_class_install_property(
       klass, PROP_SHORT_HEADER,
       g_param_spec_boolean("short-header", "Short Header",
@@ -252,9 +229,6 @@ void gst_rtsp_src2_install_compat_properties(GObjectClass* klass) {
           "gstreamer log as 'log' level)",
           FALSE, GParamFlags(kRw | G_PARAM_DEPRECATED)));
   g_object_class_install_property(
-      klass, PROP_SDES,
-      g_param_spec_boxed("sdes", "SDES", "The SDES items of this session", GST_TYPE_STRUCTURE, kRw));
-  g_object_class_install_property(
       klass, PROP_BUFFER_MODE,
       g_param_spec_enum("buffer-mode", "Buffer Mode", "Control the buffering algorithm in use",
                         buffer_mode_get_type(), int(rtsp2::BufferMode::Auto), kRw));
@@ -262,10 +236,6 @@ void gst_rtsp_src2_install_compat_properties(GObjectClass* klass) {
       klass, PROP_NTP_SYNC,
       g_param_spec_boolean("ntp-sync", "Sync on NTP clock", "Synchronize received streams to the NTP clock",
                            FALSE, kRw));
-  g_object_class_install_property(
-      klass, PROP_NTP_TIME_SOURCE,
-      g_param_spec_enum("ntp-time-source", "NTP Time Source", "NTP time source for RTCP packets",
-                        ntp_time_source_get_type(), int(rtsp2::NtpTimeSource::Ntp), kRw));
   g_object_class_install_property(
       klass, PROP_USE_PIPELINE_CLOCK,
       g_param_spec_boolean("use-pipeline-clock", "Use pipeline clock",
@@ -311,15 +281,6 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_DO_RTCP:
       s.do_rtcp = g_value_get_boolean(value);
       break;
-    case PROP_PORT_RANGE: {
-      std::string r = string_or_empty(value);
-      if (!r.empty() && !rtsp2::parse_port_range(r)) {
-        GST_WARNING_OBJECT(object, "invalid port-range '%s' ignored (expected e.g. 3000-3005)", r.c_str());
-        break;
-      }
-      s.port_range = r;
-      break;
-    }
     case PROP_MULTICAST_IFACE:
       s.multicast_iface = string_or_empty(value);
       break;
@@ -338,23 +299,11 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_READ_INTERVAL:
       s.read_interval_ms = g_value_get_int(value);
       break;
-    case PROP_UDP_BUFFER_SIZE:
-      s.udp_buffer_size = g_value_get_int(value);
-      break;
     case PROP_CONNECTION_SPEED:
       s.connection_speed_kbps = g_value_get_uint64(value);
       break;
-    case PROP_RTP_BLOCKSIZE:
-      s.rtp_blocksize = g_value_get_uint(value);
-      break;
     case PROP_PROBATION:
       s.probation = g_value_get_uint(value);
-      break;
-    case PROP_RETRY:
-      s.retry = g_value_get_uint(value);
-      break;
-    case PROP_UDP_RECONNECT:
-      s.udp_reconnect = g_value_get_boolean(value) != FALSE;
       break;
     case PROP_SHORT_HEADER:
       s.short_header = g_value_get_boolean(value) != FALSE;
@@ -362,16 +311,6 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
     case PROP_DEBUG:
       s.debug = g_value_get_boolean(value) != FALSE;
       break;
-    case PROP_SDES: {
-      const GstStructure* sdes = gst_value_get_structure(value);
-      s.sdes.reset();
-      if (sdes != nullptr) {
-        s.sdes = std::shared_ptr<const GstStructure>(gst_structure_copy(sdes), [](const GstStructure* p) {
-          gst_structure_free(const_cast<GstStructure*>(p));
-        });
-      }
-      break;
-    }
     case PROP_BUFFER_MODE:
       s.rtpbin.buffer_mode = rtsp2::BufferMode(g_value_get_enum(value));
       break;
@@ -379,9 +318,6 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       s.rtpbin.ntp_sync = g_value_get_boolean(value) != FALSE;
       // As rtspsrc: ntp-sync lifts the offset limit unless max-ts-offset was set.
       if (!s.rtpbin.max_ts_offset_set) s.rtpbin.max_ts_offset = s.rtpbin.ntp_sync ? 0 : 3'000'000'000;
-      break;
-    case PROP_NTP_TIME_SOURCE:
-      s.rtpbin.ntp_time_source = rtsp2::NtpTimeSource(g_value_get_enum(value));
       break;
     case PROP_USE_PIPELINE_CLOCK:
       s.rtpbin.use_pipeline_clock = g_value_get_boolean(value) != FALSE;
@@ -397,7 +333,8 @@ void gst_rtsp_src2_set_property(GObject* object, guint prop_id, const GValue* va
       s.rtpbin.max_ts_offset_adjustment = g_value_get_uint64(value);
       break;
     default:
-      if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value)) {
+      if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value) &&
+          !rtsp2::set_media_property(object, s, kMediaIds, prop_id, value)) {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       }
       break;
@@ -426,9 +363,6 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_DO_RTCP:
       g_value_set_boolean(value, s.do_rtcp);
       break;
-    case PROP_PORT_RANGE:
-      set_string_or_null(value, s.port_range);
-      break;
     case PROP_MULTICAST_IFACE:
       set_string_or_null(value, s.multicast_iface);
       break;
@@ -447,23 +381,11 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_READ_INTERVAL:
       g_value_set_int(value, s.read_interval_ms);
       break;
-    case PROP_UDP_BUFFER_SIZE:
-      g_value_set_int(value, s.udp_buffer_size);
-      break;
     case PROP_CONNECTION_SPEED:
       g_value_set_uint64(value, s.connection_speed_kbps);
       break;
-    case PROP_RTP_BLOCKSIZE:
-      g_value_set_uint(value, s.rtp_blocksize);
-      break;
     case PROP_PROBATION:
       g_value_set_uint(value, s.probation);
-      break;
-    case PROP_RETRY:
-      g_value_set_uint(value, s.retry);
-      break;
-    case PROP_UDP_RECONNECT:
-      g_value_set_boolean(value, s.udp_reconnect ? TRUE : FALSE);
       break;
     case PROP_SHORT_HEADER:
       g_value_set_boolean(value, s.short_header ? TRUE : FALSE);
@@ -471,17 +393,11 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
     case PROP_DEBUG:
       g_value_set_boolean(value, s.debug ? TRUE : FALSE);
       break;
-    case PROP_SDES:
-      gst_value_set_structure(value, s.sdes.get());
-      break;
     case PROP_BUFFER_MODE:
       g_value_set_enum(value, int(s.rtpbin.buffer_mode));
       break;
     case PROP_NTP_SYNC:
       g_value_set_boolean(value, s.rtpbin.ntp_sync ? TRUE : FALSE);
-      break;
-    case PROP_NTP_TIME_SOURCE:
-      g_value_set_enum(value, int(s.rtpbin.ntp_time_source));
       break;
     case PROP_USE_PIPELINE_CLOCK:
       g_value_set_boolean(value, s.rtpbin.use_pipeline_clock ? TRUE : FALSE);
@@ -496,7 +412,8 @@ void gst_rtsp_src2_get_property(GObject* object, guint prop_id, GValue* value, G
       g_value_set_uint64(value, s.rtpbin.max_ts_offset_adjustment);
       break;
     default:
-      if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value)) {
+      if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value) &&
+          !rtsp2::get_media_property(s, kMediaIds, prop_id, value)) {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       }
       break;

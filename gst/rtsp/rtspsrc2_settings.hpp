@@ -10,6 +10,7 @@
 
 #include "connection_settings.hpp"
 #include "gst_ptr.hpp"
+#include "media_properties.hpp"
 #include "receive_path.hpp"
 
 namespace rtsp2 {
@@ -19,27 +20,21 @@ enum class RtpEngine { Native = 0, RtpBin = 1 };
 
 // timeout_us: UDP silence before falling back to TCP / reconnecting. reconnect_attempts -1: unlimited for
 // live presentations only.
-struct Settings : ConnectionSettings {
+struct Settings : ConnectionSettings, MediaSettings {
   std::string location;
   unsigned protocols = kLowerUdp | kLowerUdpMcast | kLowerTcp;
   unsigned latency_ms = 2000;
   bool drop_on_latency = false;
   RtpEngine rtp_engine = RtpEngine::Native;
   bool do_rtcp = true;
-  std::string port_range;
   std::string multicast_iface;
   std::uint64_t teardown_timeout_ns = 100'000'000;
   NatMethod nat_method = NatMethod::Dummy;
-  int read_interval_ms = -1;         // -1: automatic (read_interval())
-  int udp_buffer_size = 512 * 1024;  // SO_RCVBUF of the media sockets (rtspsrc's default); 0: the system's
-  std::uint64_t connection_speed_kbps = 0;   // Bandwidth header, 0: none
-  unsigned rtp_blocksize = 0;                // Blocksize header on SETUP, 0: none
-  unsigned probation = 2;                    // RFC 3550 MIN_SEQUENTIAL
-  unsigned retry = 20;                       // UDP port pairs tried
-  bool udp_reconnect = true;                 // media over UDP: a closed control connection is made again
-  bool short_header = false;                 // rtspsrc2 always sends the basic headers only
-  bool debug = false;                        // deprecated in rtspsrc: messages are logged at LOG level
-  std::shared_ptr<const GstStructure> sdes;  // SDES items of our RTCP, null: the defaults
+  int read_interval_ms = -1;                // -1: automatic (read_interval())
+  std::uint64_t connection_speed_kbps = 0;  // Bandwidth header, 0: none
+  unsigned probation = 2;                   // RFC 3550 MIN_SEQUENTIAL
+  bool short_header = false;                // rtspsrc2 always sends the basic headers only
+  bool debug = false;                       // deprecated in rtspsrc: messages are logged at LOG level
   RtpBinOnlySettings rtpbin;
 };
 
