@@ -720,7 +720,8 @@ void ClientSession::handle_connection_closed(Instant /*now*/) {
       [[fallthrough]];
     default:
       if (s.config.keep_session_on_close && !s.session_id.empty() && !s.media_interleaved &&
-          (s.state == SessionState::Playing || s.state == SessionState::Paused)) {
+          (s.state == SessionState::Playing || s.state == SessionState::Paused ||
+           s.state == SessionState::Recording)) {
         if (s.control_down) return;
         GST_INFO("control connection closed; session %s kept", s.session_id.c_str());
         s.control_down = true;

@@ -65,8 +65,8 @@ struct SessionConfig {
   // SETUP.
   std::uint64_t bandwidth = 0;
   std::uint32_t blocksize = 0;
-  // rtspsrc's udp-reconnect: when the server closes the control connection of a session that plays or is
-  // paused with all its media over UDP, keep the session (ControlClosed) instead of failing. The caller
+  // rtspsrc's udp-reconnect: when the server closes the control connection of a session that plays, is
+  // paused or records with all its media over UDP, keep the session (ControlClosed) instead of failing. The caller
   // connects again and calls resume_control(); requests made meanwhile, and those left unanswered, are sent
   // then.
   bool keep_session_on_close = false;

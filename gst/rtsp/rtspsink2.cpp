@@ -143,7 +143,12 @@ bool link_stream(GstRtspSink2* self, GstRtspSink2Pad* pad, GstCaps* caps, std::s
           std::string("could not create ") + gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory.get()));
       return false;
     }
-    rtsp2::sink::configure_payloader(payloader, pad->index);
+    unsigned mtu = 0;
+    {
+      std::lock_guard lock(self->priv->settings_mutex);
+      mtu = self->priv->settings.rtp_blocksize;
+    }
+    rtsp2::sink::configure_payloader(payloader, pad->index, mtu);
     GST_DEBUG_OBJECT(self, "sink_%u: payloader %s", pad->index, GST_OBJECT_NAME(factory.get()));
     // As rtspclientsink: the application may configure the payloader (mtu, ...) before it runs.
     g_signal_emit(self, signals[SIGNAL_NEW_PAYLOADER], 0, payloader);

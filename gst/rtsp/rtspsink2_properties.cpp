@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common_properties.hpp"
+#include "media_properties.hpp"
 #include "rtspsink2_private.hpp"
 
 using rtsp2::set_string_or_null;
@@ -33,9 +34,27 @@ enum {
   PROP_RECONNECT_MAX_INTERVAL,
   PROP_MAX_QUEUE_TIME,
   PROP_STATS,
+  PROP_PORT_RANGE,
+  PROP_RETRY,
+  PROP_UDP_BUFFER_SIZE,
+  PROP_RTP_BLOCKSIZE,
+  PROP_SDES,
+  PROP_UDP_RECONNECT,
+  PROP_NTP_TIME_SOURCE,
 };
 
 constexpr auto kRw = rtsp2::kPropertyReadWrite;
+
+// The media properties rtspsrc2 has too (media_properties.hpp).
+constexpr rtsp2::MediaPropertyIds kMediaIds = {
+    .port_range = PROP_PORT_RANGE,
+    .retry = PROP_RETRY,
+    .udp_buffer_size = PROP_UDP_BUFFER_SIZE,
+    .rtp_blocksize = PROP_RTP_BLOCKSIZE,
+    .sdes = PROP_SDES,
+    .udp_reconnect = PROP_UDP_RECONNECT,
+    .ntp_time_source = PROP_NTP_TIME_SOURCE,
+};
 
 // The properties rtspsrc2 has too (common_properties.hpp).
 constexpr rtsp2::ConnectionPropertyIds kConnectionIds = {
@@ -138,6 +157,9 @@ void gst_rtsp_sink2_install_properties(GObjectClass* klass) {
           "Session and per-stream statistics (packets and bytes sent, dropped packets and frames, "
           "queue sizes, reconnects, keep-alives, round-trip time)",
           GST_TYPE_STRUCTURE, GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  rtsp2::install_media_properties(
+      klass, kMediaIds,
+      "Client port range that can be used to receive RTCP data, eg. 3000-3005 (NULL = no restrictions)");
 }
 
 void gst_rtsp_sink2_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -158,7 +180,8 @@ void gst_rtsp_sink2_set_property(GObject* object, guint prop_id, const GValue* v
       s.max_queue_time_ns = g_value_get_uint64(value);
       break;
     default:
-      if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value)) {
+      if (!rtsp2::set_connection_property(s, kConnectionIds, prop_id, value) &&
+          !rtsp2::set_media_property(object, s, kMediaIds, prop_id, value)) {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       }
       break;
@@ -188,7 +211,8 @@ void gst_rtsp_sink2_get_property(GObject* object, guint prop_id, GValue* value, 
       g_value_set_uint64(value, s.max_queue_time_ns);
       break;
     default:
-      if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value)) {
+      if (!rtsp2::get_connection_property(s, kConnectionIds, prop_id, value) &&
+          !rtsp2::get_media_property(s, kMediaIds, prop_id, value)) {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       }
       break;

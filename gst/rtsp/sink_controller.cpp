@@ -1,5 +1,7 @@
 #include "sink_controller.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -103,7 +105,6 @@ SinkController::SinkController(GMainContext* context, SinkHost& host) : context_
     GST_DEBUG("TEARDOWN not answered in time; closing");
     finish_stop();
   });
-  cname_ = std::string("rtspsink2@") + g_get_host_name();
 }
 
 SinkController::~SinkController() {
@@ -182,6 +183,9 @@ void SinkController::sync_stats() {
 
 void SinkController::on_start(cmd::Start& s) {
   settings_ = std::move(s.settings);
+  core::SdesSettings sdes = core::read_sdes_structure(settings_.sdes.get());
+  cname_ = sdes.cname.empty() ? std::string("rtspsink2@") + g_get_host_name() : std::move(sdes.cname);
+  sdes_items_ = std::move(sdes.items);
   outs_.clear();
   for (std::size_t i = 0; i < s.streams.size(); ++i) {
     auto o = std::make_unique<Out>();
@@ -265,6 +269,14 @@ void SinkController::connect() {
     o->udp_rtp_peer.reset();
     o->udp_rtcp_peer.reset();
   }
+  resuming_control_ = false;
+  // Replacing the connection here is safe: this never runs inside the old connection's callbacks.
+  conn_ = std::make_unique<ControlConnection>(context_, connection_callbacks());
+  GST_DEBUG("connecting to %s", url_text().c_str());
+  conn_->connect(connection_config());
+}
+
+ControlConnection::Callbacks SinkController::connection_callbacks() {
   ControlConnection::Callbacks cb;
   cb.connected = [this] { on_connected(); };
   cb.data = [this](std::span<const std::uint8_t> bytes) {
@@ -277,10 +289,7 @@ void SinkController::connect() {
     pump();
     check_drained();
   };
-  // Replacing the connection here is safe: this never runs inside the old connection's callbacks.
-  conn_ = std::make_unique<ControlConnection>(context_, std::move(cb));
-  GST_DEBUG("connecting to %s", url_text().c_str());
-  conn_->connect(connection_config());
+  return cb;
 }
 
 ControlConnectionConfig SinkController::connection_config() const {
@@ -314,6 +323,13 @@ std::optional<std::string> SinkController::build_sdp(std::string* error) {
 
 void SinkController::on_connected() {
   connected_ = true;
+  if (session_ && resuming_control_) {
+    resuming_control_ = false;
+    GST_DEBUG("control connection to %s made again; session kept", url_text().c_str());
+    session_->resume_control(now());
+    drive();
+    return;
+  }
   if (!session_) {
     std::string error;
     auto sdp = build_sdp(&error);
@@ -333,6 +349,8 @@ void SinkController::on_connected() {
     config.request_timeout = std::chrono::duration_cast<core::Duration>(std::chrono::microseconds(
         settings_.tcp_timeout_us > 0 ? settings_.tcp_timeout_us : 3'600'000'000ull));
     config.keep_alive = settings_.do_rtsp_keep_alive;
+    config.blocksize = settings_.rtp_blocksize;
+    config.keep_session_on_close = settings_.udp_reconnect;
     config.record_mode_upper = false;  // FFmpeg's listen mode only takes mode=record
     config.announce_sdp = std::move(*sdp);
     session_ = std::make_unique<core::ClientSession>(std::move(config));
@@ -412,6 +430,15 @@ void SinkController::handle_event(core::Event& e) {
       note_state("done");
       finish_streams();
     }
+  } else if (std::holds_alternative<core::event::ControlClosed>(e)) {
+    // udp-reconnect: the media go on over UDP; only the control connection is made again (from a timer: not
+    // inside the old connection's own callback). If that fails, the session is lost as for any closed
+    // connection.
+    GST_INFO("%s closed the control connection; connecting again", url_text().c_str());
+    conn_->close();
+    connected_ = false;
+    resuming_control_ = true;
+    redirect_timer_->arm_in(std::chrono::microseconds(0));
   } else if (auto* red = std::get_if<core::event::Redirected>(&e)) {
     // The session (which counts the hops) starts again at the new URL once connected there. Connecting
     // again from inside the connection's own callback is not allowed: a timer does it.
@@ -432,6 +459,7 @@ void SinkController::on_announced() {
     ipv6 = g_inet_address_get_family(g_inet_socket_address_get_address(remote.get())) == G_SOCKET_FAMILY_IPV6;
   }
   std::vector<core::StreamSetup> setups;
+  std::uint16_t next_port = 0;  // in port-range: each stream starts after the pairs bound before it
   for (auto& o : outs_) {
     if (!o->announced) continue;
     core::StreamSetup s;
@@ -450,9 +478,18 @@ void SinkController::on_announced() {
       UdpBindOptions bind;
       bind.ipv6 = ipv6;
       bind.receive_buffer_size = 0;  // a publisher receives (and ignores) only RTCP
+      if (!settings_.port_range.empty()) bind.port_range = parse_port_range(settings_.port_range);
+      bind.retries = int(settings_.retry);
+      bind.range_start = next_port;
       std::string error;
       o->udp = UdpPair::bind_unicast(bind, &error);
       if (o->udp) {
+        if (o->udp->rtcp_port() < 65535) next_port = std::uint16_t(o->udp->rtcp_port() + 1);
+        // udp-buffer-size, as rtspclientsink: the kernel send buffer of the RTP socket.
+        if (settings_.udp_buffer_size > 0) {
+          g_socket_set_option(o->udp->socket(MediaChannel::Rtp), SOL_SOCKET, SO_SNDBUF,
+                              settings_.udp_buffer_size, nullptr);
+        }
         core::TransportSpec t;
         t.lower = core::LowerTransport::Udp;
         t.client_port = core::PortRange{o->udp->rtp_port(), o->udp->rtcp_port()};
@@ -854,14 +891,36 @@ void SinkController::watch_udp(Out& o) {
   o.udp_watch.reset(src);
 }
 
+// ntp-time-source, as rtpbin reads it: the wall clock with the NTP or the Unix epoch, or the pipeline clock's
+// time or running time (the wall clock's NTP time without a clock).
+std::uint64_t SinkController::report_ntp_time() const {
+  const std::int64_t wall = g_get_real_time();
+  switch (settings_.ntp_time_source) {
+    case NtpTimeSource::Unix:
+      return ntp_format_ns(std::uint64_t(wall) * 1000u);
+    case NtpTimeSource::RunningTime:
+    case NtpTimeSource::ClockTime: {
+      GstObjectPtr<GstClock> clock(gst_element_get_clock(host_.element()));
+      if (!clock) break;
+      const GstClockTime t = gst_clock_get_time(clock.get());
+      if (settings_.ntp_time_source == NtpTimeSource::ClockTime) return ntp_format_ns(t);
+      const GstClockTime base = gst_element_get_base_time(host_.element());
+      return ntp_format_ns(t >= base ? t - base : 0);
+    }
+    case NtpTimeSource::Ntp:
+      break;
+  }
+  return ntp_from_unix_us(wall);
+}
+
 void SinkController::send_reports() {
   if (phase_ != Phase::Recording || !conn_ || !conn_->is_connected()) return;
   const std::int64_t mono = g_get_monotonic_time();
-  const std::int64_t wall = g_get_real_time();
+  const std::uint64_t ntp = report_ntp_time();
   for (auto& o : outs_) {
     if (!o->set_up || !o->sender.active) continue;
     if (o->sender.clock_rate == 0) o->sender.clock_rate = 90000;
-    BufferPtr sr = build_sender_report(o->sender, cname_, mono, wall);
+    BufferPtr sr = build_sender_report(o->sender, cname_, sdes_items_, mono, ntp);
     if (!sr) continue;
     GstMapInfo map;
     if (!gst_buffer_map(sr.get(), &map, GST_MAP_READ)) continue;

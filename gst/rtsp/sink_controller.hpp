@@ -95,6 +95,7 @@ class SinkController {
   void check_streams();
   void connect();
   ControlConnectionConfig connection_config() const;
+  ControlConnection::Callbacks connection_callbacks();
   void on_connected();
   void on_connection_failed(const ConnectionFailure& f);
   void on_caps_timeout();
@@ -127,15 +128,18 @@ class SinkController {
   core::Url url_;
   std::vector<std::unique_ptr<Out>> outs_;
   Phase phase_ = Phase::Idle;
-  bool recorded_once_ = false;  // a session reached RECORD: losing it is a case for reconnecting
-  bool lost_ = false;           // between connection-lost and connection-restored
-  bool connected_ = false;      // the current connection attempt got through
-  int attempts_ = 0;            // reconnect attempts since the loss
-  bool eos_ = false;            // every stream ended: drain, then TEARDOWN
+  bool recorded_once_ = false;     // a session reached RECORD: losing it is a case for reconnecting
+  bool lost_ = false;              // between connection-lost and connection-restored
+  bool connected_ = false;         // the current connection attempt got through
+  bool resuming_control_ = false;  // udp-reconnect: a new control connection for the kept session
+  int attempts_ = 0;               // reconnect attempts since the loss
+  bool eos_ = false;               // every stream ended: drain, then TEARDOWN
   bool stop_requested_ = false;
   bool stopped_sent_ = false;
   bool tearing_down_ = false;
-  std::string cname_;
+  std::string cname_;                       // of our sender reports (the sdes property's, if it has one)
+  std::vector<core::SdesItem> sdes_items_;  // the sdes property's further items
+  std::uint64_t report_ntp_time() const;    // now, in the clock ntp-time-source names
 
   std::unique_ptr<ControlConnection> conn_;
   std::unique_ptr<core::ClientSession> session_;

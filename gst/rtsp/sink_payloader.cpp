@@ -117,8 +117,13 @@ CapsPtr payloadable_caps(std::string_view requested) {
   return CapsPtr(gst_caps_simplify(caps.release()));
 }
 
-void configure_payloader(GstElement* payloader, unsigned stream_index) {
+void configure_payloader(GstElement* payloader, unsigned stream_index, unsigned mtu) {
   GObjectClass* klass = G_OBJECT_GET_CLASS(payloader);
+  if (GParamSpec* m = g_object_class_find_property(klass, "mtu");
+      mtu > 0 && m != nullptr && G_IS_PARAM_SPEC_UINT(m)) {
+    g_object_set(payloader, "mtu",
+                 std::clamp(mtu, G_PARAM_SPEC_UINT(m)->minimum, G_PARAM_SPEC_UINT(m)->maximum), nullptr);
+  }
   if (GParamSpec* pt = g_object_class_find_property(klass, "pt"); pt != nullptr && G_IS_PARAM_SPEC_UINT(pt)) {
     guint current = 0;
     g_object_get(payloader, "pt", &current, nullptr);

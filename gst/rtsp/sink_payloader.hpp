@@ -24,9 +24,11 @@ GstObjectPtr<GstElementFactory> choose_payloader(const GstCaps* caps, std::strin
 // (or of `requested` alone).
 CapsPtr payloadable_caps(std::string_view requested);
 
-// Settings every publisher wants: a distinct dynamic payload type per stream (96 + index) and, where the
-// payloader has it, parameter sets repeated before every key frame (config-interval=-1) so that a server, or
-// a reconnected session, can start decoding at any key frame.
-void configure_payloader(GstElement* payloader, unsigned stream_index);
+// `mtu` (rtp-blocksize, as rtspclientsink; 0: the payloader's default) goes to the payloader's mtu property,
+// before new-payloader, so the application can still change it. Settings every publisher wants: a distinct
+// dynamic payload type per stream (96 + index) and, where the payloader has it, parameter sets repeated
+// before every key frame (config-interval=-1) so that a server, or a reconnected session, can start decoding
+// at any key frame.
+void configure_payloader(GstElement* payloader, unsigned stream_index, unsigned mtu = 0);
 
 }  // namespace rtsp2::sink

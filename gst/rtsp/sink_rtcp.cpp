@@ -17,21 +17,24 @@ std::uint64_t ntp_from_unix_us(std::int64_t unix_us) {
   return (secs << 32) | frac;
 }
 
-BufferPtr build_sender_report(const SenderState& s, const std::string& cname, std::int64_t now_us,
-                              std::int64_t now_unix_us) {
-  BufferPtr buf(gst_rtcp_buffer_new(1400));
+std::uint64_t ntp_format_ns(std::uint64_t ns) {
+  const std::uint64_t secs = ns / 1'000'000'000u;
+  const std::uint64_t frac = ((ns % 1'000'000'000u) << 32) / 1'000'000'000u;
+  return (secs << 32) | frac;
+}
+
+BufferPtr build_sender_report(const SenderState& s, const std::string& cname,
+                              std::span<const core::SdesItem> items, std::int64_t now_us,
+                              std::uint64_t ntp_time) {
+  BufferPtr buf(gst_rtcp_buffer_new(core::sdes_buffer_size(items)));
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
   GstRTCPPacket packet;
   bool ok = gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SR, &packet);
   if (ok) {
-    gst_rtcp_packet_sr_set_sender_info(&packet, s.ssrc, ntp_from_unix_us(now_unix_us),
-                                       extrapolate_rtp_time(s, now_us), s.packets, s.octets);
-    ok = gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SDES, &packet) &&
-         gst_rtcp_packet_sdes_add_item(&packet, s.ssrc) &&
-         gst_rtcp_packet_sdes_add_entry(&packet, GST_RTCP_SDES_CNAME,
-                                        guint8(std::min<std::size_t>(cname.size(), 255)),
-                                        reinterpret_cast<const guint8*>(cname.data()));
+    gst_rtcp_packet_sr_set_sender_info(&packet, s.ssrc, ntp_time, extrapolate_rtp_time(s, now_us), s.packets,
+                                       s.octets);
+    ok = core::add_sdes_chunk(&rtcp, s.ssrc, cname, items);
   }
   gst_rtcp_buffer_unmap(&rtcp);
   if (!ok) return {};

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include <gst/gst.h>
 
 #include "gst_ptr.hpp"
+#include "rtcp_packets.hpp"
 
 namespace rtsp2::sink {
 
@@ -28,9 +30,14 @@ std::uint32_t extrapolate_rtp_time(const SenderState& s, std::int64_t now_us);
 
 // NTP timestamp (RFC 5905 64-bit format) for a wall-clock time in microseconds since the Unix epoch.
 std::uint64_t ntp_from_unix_us(std::int64_t unix_us);
+// The same 32.32 format for a duration from an epoch of the caller's (ntp-time-source unix, running-time,
+// clock-time).
+std::uint64_t ntp_format_ns(std::uint64_t ns);
 
-// A compound RTCP packet: SR + SDES(CNAME).
-BufferPtr build_sender_report(const SenderState& s, const std::string& cname, std::int64_t now_us,
-                              std::int64_t now_unix_us);
+// A compound RTCP packet: SR (with `ntp_time` and the RTP time extrapolated to `now_us`) + SDES (CNAME and
+// the sdes property's further items).
+BufferPtr build_sender_report(const SenderState& s, const std::string& cname,
+                              std::span<const core::SdesItem> items, std::int64_t now_us,
+                              std::uint64_t ntp_time);
 
 }  // namespace rtsp2::sink

@@ -6,12 +6,13 @@
 #include <string>
 
 #include "connection_settings.hpp"
+#include "media_properties.hpp"
 
 namespace rtsp2::sink {
 
 // timeout_us: the wait for every requested pad to have caps and data. reconnect_attempts 0: a lost session
 // is an error.
-struct SinkSettings : ConnectionSettings {
+struct SinkSettings : ConnectionSettings, MediaSettings {
   std::string location;
   // Tried in this order: TCP interleaved first (publishing from behind a NAT works), then UDP; a 461 answer
   // moves on to the next one. UDP multicast has no meaning for a publisher and is ignored.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "same_property.hpp"
 
 namespace {
 
@@ -60,6 +61,22 @@ GST_START_TEST(test_property_defaults) {
   fail_unless_equals_string(gst_structure_get_string(stats, "state"), "idle");
   gst_structure_free(stats);
   gst_object_unref(e);
+}
+GST_END_TEST;
+
+// The properties whose meaning is rtspclientsink's carry its type, blurb, range and default.
+GST_START_TEST(test_properties_match_rtspclientsink) {
+  GstElement* theirs = gst_element_factory_make("rtspclientsink", nullptr);
+  fail_unless(theirs != nullptr,
+              "rtspclientsink not installed (scripts/setup.sh installs gstreamer1.0-rtsp)");
+  GstElement* ours = make_sink();
+  for (const char* name : {"tcp-timeout", "user-id", "user-pw", "user-agent", "do-rtsp-keep-alive",
+                           "tls-validation-flags", "tls-database", "tls-interaction", "port-range", "retry",
+                           "udp-buffer-size", "rtp-blocksize", "sdes", "udp-reconnect", "ntp-time-source"}) {
+    assert_same_property(G_OBJECT(ours), G_OBJECT(theirs), name);
+  }
+  gst_object_unref(ours);
+  gst_object_unref(theirs);
 }
 GST_END_TEST;
 
@@ -283,6 +300,7 @@ Suite* rtspsink2_suite() {
   Suite* s = suite_create("rtspsink2");
   TCase* tc = tcase_create("element");
   tcase_add_test(tc, test_property_defaults);
+  tcase_add_test(tc, test_properties_match_rtspclientsink);
   tcase_add_test(tc, test_request_pads);
   tcase_add_test(tc, test_invalid_location);
   tcase_add_test(tc, test_pad_caps_query);

@@ -343,7 +343,9 @@ GST_START_TEST(test_sender_report) {
   fail_unless_equals_uint64(ntp_from_unix_us(0), std::uint64_t(2208988800ull) << 32);
   fail_unless_equals_uint64(ntp_from_unix_us(1'500'000),
                             ((std::uint64_t(2208988801ull)) << 32) | 0x80000000u);
-  rtsp2::BufferPtr sr = build_sender_report(s, "me@host", 5'500'000, 1'500'000);
+  fail_unless_equals_uint64(ntp_format_ns(1'500'000'000), (std::uint64_t(1) << 32) | 0x80000000u);
+  const std::vector<rtsp2::core::SdesItem> items = {{GST_RTCP_SDES_TOOL, "nvr-x"}};
+  rtsp2::BufferPtr sr = build_sender_report(s, "me@host", items, 5'500'000, ntp_from_unix_us(1'500'000));
   fail_unless(sr != nullptr);
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   fail_unless(gst_rtcp_buffer_validate(sr.get()));
@@ -361,6 +363,16 @@ GST_START_TEST(test_sender_report) {
   fail_unless_equals_int(octets, 4200);
   fail_unless(gst_rtcp_packet_move_to_next(&packet));
   fail_unless_equals_int(gst_rtcp_packet_get_type(&packet), GST_RTCP_TYPE_SDES);
+  // CNAME, then the sdes property's items.
+  fail_unless(gst_rtcp_packet_sdes_first_entry(&packet));
+  GstRTCPSDESType type;
+  guint8 len = 0;
+  guint8* data = nullptr;
+  fail_unless(gst_rtcp_packet_sdes_get_entry(&packet, &type, &len, &data));
+  fail_unless(type == GST_RTCP_SDES_CNAME && std::string(reinterpret_cast<char*>(data), len) == "me@host");
+  fail_unless(gst_rtcp_packet_sdes_next_entry(&packet));
+  fail_unless(gst_rtcp_packet_sdes_get_entry(&packet, &type, &len, &data));
+  fail_unless(type == GST_RTCP_SDES_TOOL && std::string(reinterpret_cast<char*>(data), len) == "nvr-x");
   gst_rtcp_buffer_unmap(&rtcp);
 }
 GST_END_TEST;

@@ -10,6 +10,7 @@
 #include "../interop/src_probe.hpp"
 
 #include "../common/check.hpp"
+#include "../common/same_property.hpp"
 
 using namespace rtsp2::test;
 using Clock = std::chrono::steady_clock;
@@ -128,52 +129,7 @@ GST_START_TEST(test_properties_match_rtspsrc) {
                           "max-ts-offset",
                           "max-ts-offset-adjustment",
                           "udp-reconnect"};
-  for (const char* name : shared) {
-    GParamSpec* a = g_object_class_find_property(G_OBJECT_GET_CLASS(ours), name);
-    GParamSpec* b = g_object_class_find_property(G_OBJECT_GET_CLASS(theirs), name);
-    fail_unless(a != nullptr && b != nullptr, "%s missing", name);
-    fail_unless_equals_string(g_param_spec_get_blurb(a), g_param_spec_get_blurb(b));
-    fail_unless_equals_int(a->flags & (G_PARAM_READABLE | G_PARAM_WRITABLE | G_PARAM_DEPRECATED),
-                           b->flags & (G_PARAM_READABLE | G_PARAM_WRITABLE | G_PARAM_DEPRECATED));
-    if (G_IS_PARAM_SPEC_ENUM(a)) {
-      // Our enum types have names of their own (two plugins may not register one type name); same values and
-      // nicks.
-      fail_unless(G_IS_PARAM_SPEC_ENUM(b), "%s", name);
-      GEnumClass* ea = G_PARAM_SPEC_ENUM(a)->enum_class;
-      GEnumClass* eb = G_PARAM_SPEC_ENUM(b)->enum_class;
-      fail_unless_equals_int(ea->n_values, eb->n_values);
-      for (guint i = 0; i < ea->n_values; ++i) {
-        fail_unless_equals_int(ea->values[i].value, eb->values[i].value);
-        fail_unless_equals_string(ea->values[i].value_nick, eb->values[i].value_nick);
-        fail_unless_equals_string(ea->values[i].value_name, eb->values[i].value_name);
-      }
-      fail_unless_equals_int(G_PARAM_SPEC_ENUM(a)->default_value, G_PARAM_SPEC_ENUM(b)->default_value);
-      continue;
-    }
-    fail_unless(a->value_type == b->value_type, "%s: type %s vs %s", name, g_type_name(a->value_type),
-                g_type_name(b->value_type));
-    const GValue* da = g_param_spec_get_default_value(a);
-    const GValue* db = g_param_spec_get_default_value(b);
-    if (G_VALUE_HOLDS_STRING(da)) {
-      fail_unless(g_strcmp0(g_value_get_string(da), g_value_get_string(db)) == 0, "%s default '%s' vs '%s'",
-                  name, g_value_get_string(da), g_value_get_string(db));
-    } else if (!G_VALUE_HOLDS_OBJECT(da)) {
-      fail_unless_equals_int(g_param_values_cmp(a, da, db), 0);
-    }
-    if (G_IS_PARAM_SPEC_UINT64(a)) {
-      fail_unless_equals_uint64(G_PARAM_SPEC_UINT64(a)->minimum, G_PARAM_SPEC_UINT64(b)->minimum);
-      fail_unless_equals_uint64(G_PARAM_SPEC_UINT64(a)->maximum, G_PARAM_SPEC_UINT64(b)->maximum);
-    } else if (G_IS_PARAM_SPEC_UINT(a)) {
-      fail_unless_equals_uint64(G_PARAM_SPEC_UINT(a)->minimum, G_PARAM_SPEC_UINT(b)->minimum);
-      fail_unless_equals_uint64(G_PARAM_SPEC_UINT(a)->maximum, G_PARAM_SPEC_UINT(b)->maximum);
-    } else if (G_IS_PARAM_SPEC_INT64(a)) {
-      fail_unless_equals_int64(G_PARAM_SPEC_INT64(a)->minimum, G_PARAM_SPEC_INT64(b)->minimum);
-      fail_unless_equals_int64(G_PARAM_SPEC_INT64(a)->maximum, G_PARAM_SPEC_INT64(b)->maximum);
-    } else if (G_IS_PARAM_SPEC_INT(a)) {
-      fail_unless_equals_int(G_PARAM_SPEC_INT(a)->minimum, G_PARAM_SPEC_INT(b)->minimum);
-      fail_unless_equals_int(G_PARAM_SPEC_INT(a)->maximum, G_PARAM_SPEC_INT(b)->maximum);
-    }
-  }
+  for (const char* name : shared) assert_same_property(G_OBJECT(ours), G_OBJECT(theirs), name);
   gst_object_unref(ours);
   gst_object_unref(theirs);
 }

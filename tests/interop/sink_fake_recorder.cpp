@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -159,6 +160,7 @@ void FakeRecorder::serve(GSocket* client, int index) {
           std::lock_guard lock(mutex_);
           if (channel % 2 == 1) {
             conn().rtcp_packets++;
+            if (conn().rtcp.size() < 16) conn().rtcp.emplace_back(buf.data() + 4, len);
           } else if (channel == 0 && len >= 12) {
             const std::size_t off = 12 + 4 * std::size_t(p[0] & 0x0f);
             const bool marker = (p[1] & 0x80) != 0;
@@ -173,6 +175,7 @@ void FakeRecorder::serve(GSocket* client, int index) {
             open_has_end = marker;
             if (marker) conn().video_frames++;
             conn().rtp_packets++;
+            conn().max_rtp_size = std::max(conn().max_rtp_size, len);
             drop = index == 0 && options_.drop_first_after_packets >= 0 &&
                    conn().rtp_packets >= options_.drop_first_after_packets;
           }
@@ -212,6 +215,7 @@ void FakeRecorder::serve(GSocket* client, int index) {
       {
         std::lock_guard lock(mutex_);
         conn().methods.push_back(method);
+        conn().heads.push_back(head);
         conn().uris.push_back(uri);
         if (method == "ANNOUNCE") conn().announce_sdp = request_body;
         if (method == "TEARDOWN") conn().torn_down = true;

@@ -37,6 +37,9 @@ class FakeRecorder {
     int video_frames = 0;           // complete frames (ended by a marker bit) on channel 0
     int cut_frames = 0;             // frames that lost their end
     bool torn_down = false;
+    std::size_t max_rtp_size = 0;    // the largest packet on channel 0
+    std::vector<std::string> rtcp;   // the first 16 RTCP packets
+    std::vector<std::string> heads;  // request lines and headers, in order
     std::vector<std::string> methods;
     std::vector<std::string> uris;  // request URIs, in the same order
     std::string announce_sdp;
