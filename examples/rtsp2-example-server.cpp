@@ -40,7 +40,12 @@ void add(GstRTSPMountPoints* mounts, const char* path, const std::string& launch
   GstRTSPMediaFactory* f = gst_rtsp_media_factory_new();
   gst_rtsp_media_factory_set_launch(f, ("( " + launch + " )").c_str());
   gst_rtsp_media_factory_set_shared(f, record ? FALSE : TRUE);
-  if (record) gst_rtsp_media_factory_set_transport_mode(f, GST_RTSP_TRANSPORT_MODE_RECORD);
+  if (record) {
+    gst_rtsp_media_factory_set_transport_mode(f, GST_RTSP_TRANSPORT_MODE_RECORD);
+    // On TEARDOWN, EOS through the pipeline first: what the publisher sent last is still in the depayloader,
+    // parser and muxer, and the file gets its end. Without it the last frame was lost about every other run.
+    gst_rtsp_media_factory_set_eos_shutdown(f, TRUE);
+  }
   if (auth) {
     gst_rtsp_media_factory_add_role(f, "user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
                                     GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);

@@ -157,9 +157,10 @@ struct ClientSession::Impl {
   std::size_t setups_sent = 0;
   std::size_t setups_done = 0;
   bool setup_requested = false;
-  bool described = false;          // DESCRIBE / ANNOUNCE answered 200
-  bool media_interleaved = false;  // a stream's media come over the control connection
-  bool control_down = false;       // ControlClosed given, resume_control() not yet called
+  bool described = false;           // DESCRIBE / ANNOUNCE answered 200
+  bool media_interleaved = false;   // a stream's media come over the control connection
+  bool control_down = false;        // ControlClosed given, resume_control() not yet called
+  bool resumed_unanswered = false;  // resumed, and nothing answered on the new connection yet
 
   std::optional<Authenticator> auth;
   int redirects = 0;
@@ -345,16 +346,17 @@ struct ClientSession::Impl {
         return;
       }
     }
-    if (keep_alive_due && keep_alive_active() && now >= *keep_alive_due) {
-      bool use_get =
-          !keep_alive_options_only && public_known && contains(public_methods, Method::GetParameter);
-      Method m = use_get ? Method::GetParameter : Method::Options;
-      std::string target = use_get ? aggregate_url : url.to_string();
-      Request r = make_request(m, target);
-      if (m == Method::Options) r.headers.set("Session", session_id);
-      stats.keep_alives++;
-      send(Purpose::KeepAlive, std::move(r), now);
-    }
+    if (keep_alive_due && keep_alive_active() && now >= *keep_alive_due) send_keep_alive(now);
+  }
+
+  void send_keep_alive(Instant now) {
+    bool use_get = !keep_alive_options_only && public_known && contains(public_methods, Method::GetParameter);
+    Method m = use_get ? Method::GetParameter : Method::Options;
+    std::string target = use_get ? aggregate_url : url.to_string();
+    Request r = make_request(m, target);
+    if (m == Method::Options) r.headers.set("Session", session_id);
+    stats.keep_alives++;
+    send(Purpose::KeepAlive, std::move(r), now);
   }
 
   static bool contains(const std::vector<Method>& v, Method m) {
@@ -478,6 +480,8 @@ struct ClientSession::Impl {
     candidate.clear();
     auth.reset();
     parser.reset();
+    media_interleaved = false;
+    control_down = resumed_unanswered = false;
     state = SessionState::Idle;
     events.push(event::Redirected{url.to_string()});
   }
@@ -490,6 +494,7 @@ struct ClientSession::Impl {
     if (it == in_flight.end()) return;  // late answer to something forgotten (timed out, torn down)
     InFlight f = std::move(it->second);
     in_flight.erase(it);
+    resumed_unanswered = false;
     stats.last_rtt = std::chrono::duration_cast<Duration>(now - f.sent);
 
     update_session(resp);
@@ -719,7 +724,10 @@ void ClientSession::handle_connection_closed(Instant /*now*/) {
       if (s.in_flight.empty()) return;
       [[fallthrough]];
     default:
+      // A resumed connection that closes before answering anything is not resumed again (a server at its
+      // client limit would make that a loop): the session is lost, and the caller's reconnect policy applies.
       if (s.config.keep_session_on_close && !s.session_id.empty() && !s.media_interleaved &&
+          !s.resumed_unanswered &&
           (s.state == SessionState::Playing || s.state == SessionState::Paused ||
            s.state == SessionState::Recording)) {
         if (s.control_down) return;
@@ -737,12 +745,13 @@ void ClientSession::resume_control(Instant now) {
   Impl& s = *impl_;
   if (!s.control_down) return;
   s.control_down = false;
-  // Every request not answered on the old connection goes out again, in CSeq order, with its time reset.
+  s.resumed_unanswered = true;
+  // Every request not answered on the old connection goes out again, in CSeq order. Each keeps the time it
+  // was first sent, so request_timeout bounds the whole outage. With none, a keep-alive checks at once that
+  // the server still has the session (a 454 then ends it).
   s.transmit.clear();
-  for (auto& [cseq, f] : s.in_flight) {
-    s.transmit.push_back(serialize(f.request));
-    f.sent = now;
-  }
+  for (auto& [cseq, f] : s.in_flight) s.transmit.push_back(serialize(f.request));
+  if (s.in_flight.empty() && s.queued.empty()) s.send_keep_alive(now);
   s.pump(now);
 }
 

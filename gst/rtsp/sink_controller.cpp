@@ -322,12 +322,15 @@ std::optional<std::string> SinkController::build_sdp(std::string* error) {
 }
 
 void SinkController::on_connected() {
+  if (stop_requested_ || phase_ == Phase::Done || phase_ == Phase::Failed) return;
   connected_ = true;
   if (session_ && resuming_control_) {
     resuming_control_ = false;
     GST_DEBUG("control connection to %s made again; session kept", url_text().c_str());
     session_->resume_control(now());
     drive();
+    pump();  // interleaved streams waited; an EOS may wait for its TEARDOWN
+    check_drained();
     return;
   }
   if (!session_) {
@@ -371,6 +374,12 @@ void SinkController::on_connection_failed(const ConnectionFailure& f) {
   if (phase_ == Phase::Done || phase_ == Phase::Failed || phase_ == Phase::Backoff) return;
   if (!connected_) {
     const std::string reason = std::string(to_string(f.error)) + (f.message.empty() ? "" : ": " + f.message);
+    if (tearing_down_) {  // EOS: everything was sent; only the TEARDOWN could not go out
+      phase_ = Phase::Done;
+      note_state("done");
+      finish_streams();
+      return;
+    }
     if (recorded_once_) {
       lose(reason);
       return;
@@ -631,6 +640,8 @@ void SinkController::on_failed(const core::event::Failed& f) {
 // The session is gone while (or after) recording: try again with backoff, or give up with an error.
 void SinkController::lose(const std::string& reason) {
   if (conn_) conn_->close();
+  resuming_control_ = false;
+  redirect_timer_->disarm();
   session_timer_->disarm();
   rtcp_timer_->disarm();
   if (settings_.reconnect_attempts == 0) {
@@ -681,6 +692,7 @@ void SinkController::fail(GQuark domain, int code, const std::string& text, cons
   rtcp_timer_->disarm();
   drain_timer_->disarm();
   session_timer_->disarm();
+  redirect_timer_->disarm();
   if (conn_) conn_->close();
   for (auto& o : outs_) {
     o->udp_watch.reset();
@@ -746,6 +758,7 @@ void SinkController::on_stop() {
 
 void SinkController::finish_stop() {
   stop_timer_->disarm();
+  redirect_timer_->disarm();
   session_timer_->disarm();
   rtcp_timer_->disarm();
   if (conn_) conn_->close();
@@ -766,9 +779,10 @@ void SinkController::finish_stop() {
 // ---- sending ----
 
 void SinkController::pump() {
-  if (phase_ != Phase::Recording || !conn_ || !conn_->is_connected()) return;
+  if (phase_ != Phase::Recording || !conn_) return;
   batch_.clear();
-  bool tcp_full = conn_->queued_bytes() >= kHighWater;
+  // While the control connection is made again (udp-reconnect), UDP streams go on; interleaved ones wait.
+  bool tcp_full = !conn_->is_connected() || conn_->queued_bytes() >= kHighWater;
   for (;;) {
     Out* best = nullptr;
     std::uint64_t best_order = UINT64_MAX;
@@ -914,11 +928,13 @@ std::uint64_t SinkController::report_ntp_time() const {
 }
 
 void SinkController::send_reports() {
-  if (phase_ != Phase::Recording || !conn_ || !conn_->is_connected()) return;
+  if (phase_ != Phase::Recording || !conn_) return;
   const std::int64_t mono = g_get_monotonic_time();
   const std::uint64_t ntp = report_ntp_time();
   for (auto& o : outs_) {
     if (!o->set_up || !o->sender.active) continue;
+    // Interleaved reports need the control connection (it may be being made again: udp-reconnect).
+    if (o->tcp && !conn_->is_connected()) continue;
     if (o->sender.clock_rate == 0) o->sender.clock_rate = 90000;
     BufferPtr sr = build_sender_report(o->sender, cname_, sdes_items_, mono, ntp);
     if (!sr) continue;
@@ -936,7 +952,6 @@ void SinkController::send_reports() {
     }
     gst_buffer_unmap(sr.get(), &map);
     o->rtcp_sent++;
-    if (!conn_ || !conn_->is_connected()) break;
   }
   sync_stats();
 }

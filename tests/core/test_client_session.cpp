@@ -892,6 +892,38 @@ GST_START_TEST(test_control_connection_closed_keeps_udp_session) {
   fail_unless(replies[0].token == during && replies[1].token == before);
   fail_unless(h.session.state() == SessionState::Playing);
 
+  // Resumed, then closed again before answering anything: not resumed again, the session is lost.
+  h.session.set_parameter("", "", h.now);
+  h.session.handle_connection_closed(h.now);
+  fail_unless_equals_int(h.all<event::ControlClosed>().size(), 2);  // answers came since the first resume
+  h.session.resume_control(h.now);
+  h.session.handle_connection_closed(h.now);
+  fail_unless(h.only<event::Failed>().error == SessionError::ConnectionClosed);
+
+  {
+    // Nothing in flight at the resume: a keep-alive checks the session at once. A request sent before the
+    // close keeps its first send time: the outage counts against request_timeout.
+    SessionConfig c3 = play_config();
+    c3.keep_session_on_close = true;
+    Harness h3(c3);
+    reach_playing(h3, false);
+    const std::size_t n = h3.requests.size();
+    h3.session.handle_connection_closed(h3.now);
+    h3.session.resume_control(h3.now);
+    h3.drain();
+    fail_unless_equals_int(h3.requests.size(), n + 1);
+    fail_unless(h3.requests.back().method == Method::Options);
+    assert_str_eq(std::string(*h3.requests.back().headers.get("Session")), "335AA815");
+    h3.respond(h3.requests.back(), 200);
+    h3.session.get_parameter("", "", h3.now);
+    h3.session.handle_connection_closed(h3.now);
+    h3.now += std::chrono::seconds(15);
+    h3.session.resume_control(h3.now);
+    h3.now += std::chrono::seconds(6);  // 21 s after the GET_PARAMETER was first sent
+    h3.session.handle_timeout(h3.now);
+    fail_unless(h3.only<event::Failed>().error == SessionError::Timeout);
+  }
+
   for (bool interleaved : {true, false}) {
     SessionConfig c2 = play_config();
     c2.keep_session_on_close = interleaved;  // interleaved: on, but the media went with the connection

@@ -290,7 +290,7 @@ GST_START_TEST(test_udp_reconnect) {
     bool reconnect;
     bool close_at_play;  // else once media flowed
   };
-  for (const Case c : {Case{true, true}, Case{false, false}, Case{false, true}}) {
+  for (const Case c : {Case{true, true}, Case{true, false}, Case{false, false}, Case{false, true}}) {
     auto [rtp_sink, rtcp_sink] = udp_sink_pair();
     fail_unless(rtcp_sink != nullptr);
     std::mutex m;
