@@ -14,6 +14,19 @@ std::string default_user_agent() {
   return s;
 }
 
+guint install_accept_certificate_signal(GObjectClass* klass) {
+  return g_signal_new("accept-certificate", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                      g_signal_accumulator_true_handled, nullptr, nullptr, G_TYPE_BOOLEAN, 3,
+                      G_TYPE_TLS_CONNECTION, G_TYPE_TLS_CERTIFICATE, G_TYPE_TLS_CERTIFICATE_FLAGS);
+}
+
+bool emit_accept_certificate(GstElement* element, guint signal, GTlsConnection* connection,
+                             GTlsCertificate* certificate, GTlsCertificateFlags errors) {
+  gboolean accepted = FALSE;
+  g_signal_emit(element, signal, 0, connection, certificate, errors, &accepted);
+  return accepted != FALSE;
+}
+
 std::string string_or_empty(const GValue* v) {
   const gchar* s = g_value_get_string(v);
   return s != nullptr ? s : "";

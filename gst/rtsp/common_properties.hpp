@@ -6,7 +6,9 @@
 
 #include <string>
 
+#include <gio/gio.h>
 #include <glib-object.h>
+#include <gst/gst.h>
 
 #include "connection_settings.hpp"
 
@@ -44,6 +46,12 @@ bool set_connection_property(ConnectionSettings& s, const ConnectionPropertyIds&
                              const GValue* value);
 bool get_connection_property(const ConnectionSettings& s, const ConnectionPropertyIds& ids, guint id,
                              GValue* value);
+
+// The accept-certificate signal of rtspsrc and rtspclientsink: gboolean (GTlsConnection*, GTlsCertificate*,
+// GTlsCertificateFlags), emitted when tls-validation-flags refuse the server's certificate; TRUE accepts it.
+guint install_accept_certificate_signal(GObjectClass* klass);
+bool emit_accept_certificate(GstElement* element, guint signal, GTlsConnection* connection,
+                             GTlsCertificate* certificate, GTlsCertificateFlags errors);
 
 // "GStreamer/1.22.0": what rtspsrc and rtspclientsink send; servers that whitelist clients know it.
 std::string default_user_agent();

@@ -176,10 +176,14 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
     self->start_tls();
   }
 
-  static gboolean on_accept_certificate(GTlsConnection*, GTlsCertificate*, GTlsCertificateFlags errors,
-                                        gpointer data) {
+  static gboolean on_accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
+                                        GTlsCertificateFlags errors, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    return (errors & self->config.tls_validation_flags) == 0 ? TRUE : FALSE;
+    if ((errors & self->config.tls_validation_flags) == 0) return TRUE;
+    // As rtspsrc: the application decides only what the validation flags refused.
+    const bool accepted =
+        self->config.accept_certificate && self->config.accept_certificate(connection, certificate, errors);
+    return accepted ? TRUE : FALSE;
   }
 
   void start_tls() {

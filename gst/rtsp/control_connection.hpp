@@ -51,6 +51,9 @@ struct ControlConnectionConfig {
   GTlsCertificateFlags tls_validation_flags = G_TLS_CERTIFICATE_VALIDATE_ALL;
   GObjectPtr<GTlsDatabase> tls_database;        // null: the system default
   GObjectPtr<GTlsInteraction> tls_interaction;  // null: none
+  // The accept-certificate signal: asked, on the connection's context, when tls_validation_flags refuse the
+  // server's certificate; true accepts it. Unset: refused.
+  std::function<bool(GTlsConnection*, GTlsCertificate*, GTlsCertificateFlags)> accept_certificate;
   // Interleaved frames are dropped (and counted) while more than this is waiting to be written, so that a
   // stalled peer cannot make RTCP pile up. RTSP messages are never dropped.
   std::size_t max_queued_frames_bytes = 1 << 20;

@@ -97,7 +97,7 @@ std::string pad_payloader(GstRtspSink2Pad* pad) {
 // ---------------------------------------------------------------------------------------------------------------
 // The element
 
-enum { SIGNAL_UPDATE_SDP, SIGNAL_NEW_PAYLOADER, LAST_SIGNAL };
+enum { SIGNAL_UPDATE_SDP, SIGNAL_NEW_PAYLOADER, SIGNAL_ACCEPT_CERTIFICATE, LAST_SIGNAL };
 static guint signals[LAST_SIGNAL] = {0};
 
 G_DEFINE_FINAL_TYPE(GstRtspSink2, gst_rtsp_sink2, GST_TYPE_BIN)
@@ -440,6 +440,12 @@ void RtspSink2Private::update_sdp(GstSDPMessage* sdp) {
   g_signal_emit(self, signals[SIGNAL_UPDATE_SDP], 0, sdp);
 }
 
+bool RtspSink2Private::accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
+                                          GTlsCertificateFlags errors) {
+  return rtsp2::emit_accept_certificate(GST_ELEMENT(self), signals[SIGNAL_ACCEPT_CERTIFICATE], connection,
+                                        certificate, errors);
+}
+
 void RtspSink2Private::stopped() {
   std::lock_guard lock(stop_mutex);
   stop_done = true;
@@ -463,6 +469,9 @@ static void gst_rtsp_sink2_class_init(GstRtspSink2Class* klass) {
   signals[SIGNAL_NEW_PAYLOADER] =
       g_signal_new("new-payloader", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                    G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
+
+  // As rtspclientsink: the application may accept a certificate tls-validation-flags refused (worker thread).
+  signals[SIGNAL_ACCEPT_CERTIFICATE] = rtsp2::install_accept_certificate_signal(gobject_class);
 
   gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template,
                                                        GST_TYPE_RTSP_SINK2_PAD);

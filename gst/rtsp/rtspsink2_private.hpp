@@ -77,6 +77,8 @@ struct RtspSink2Private final : public rtsp2::sink::StreamListener, public rtsp2
   GstElement* element() override { return GST_ELEMENT(self); }
   void update_sdp(GstSDPMessage* sdp) override;
   void stopped() override;
+  bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
+                          GTlsCertificateFlags errors) override;
 };
 
 // rtspsink2_properties.cpp

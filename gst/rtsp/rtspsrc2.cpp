@@ -11,6 +11,7 @@
 
 #include <gst/sdp/gstsdpmessage.h>
 
+#include "common_properties.hpp"
 #include "rtspsrc2_private.hpp"
 
 GST_DEBUG_CATEGORY(rtspsrc2_debug);
@@ -26,6 +27,7 @@ enum {
   SIGNAL_NEW_MANAGER,
   SIGNAL_GET_PARAMETER,
   SIGNAL_SET_PARAMETER,
+  SIGNAL_ACCEPT_CERTIFICATE,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -73,6 +75,12 @@ void RtspSrc2Private::set_presentation(bool is_seekable, GstClockTime d) {
 void RtspSrc2Private::mark_discont() {
   std::lock_guard lock(pads_mutex);
   for (auto& [n, p] : pads) p->discont = true;
+}
+
+bool RtspSrc2Private::accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
+                                         GTlsCertificateFlags errors) {
+  return rtsp2::emit_accept_certificate(GST_ELEMENT(self), signals[SIGNAL_ACCEPT_CERTIFICATE], connection,
+                                        certificate, errors);
 }
 
 bool RtspSrc2Private::has_pads() {
@@ -576,6 +584,7 @@ static void gst_rtsp_src2_class_init(GstRtspSrc2Class* klass) {
       select_stream_accumulator, nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_UINT, GST_TYPE_CAPS);
   signals[SIGNAL_NEW_MANAGER] = g_signal_new("new-manager", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_FIRST, 0,
                                              nullptr, nullptr, nullptr, G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
+  signals[SIGNAL_ACCEPT_CERTIFICATE] = rtsp2::install_accept_certificate_signal(G_OBJECT_CLASS(klass));
   signals[SIGNAL_GET_PARAMETER] = g_signal_new_class_handler(
       "get-parameter", G_TYPE_FROM_CLASS(klass), GSignalFlags(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(get_parameter), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING,

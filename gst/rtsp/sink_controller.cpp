@@ -293,7 +293,11 @@ ControlConnection::Callbacks SinkController::connection_callbacks() {
 }
 
 ControlConnectionConfig SinkController::connection_config() const {
-  return make_connection_config(url_.host, url_.port, url_.tls(), settings_);
+  ControlConnectionConfig cfg = make_connection_config(url_.host, url_.port, url_.tls(), settings_);
+  cfg.accept_certificate = [this](GTlsConnection* c, GTlsCertificate* cert, GTlsCertificateFlags errors) {
+    return host_.accept_certificate(c, cert, errors);
+  };
+  return cfg;
 }
 
 std::optional<std::string> SinkController::build_sdp(std::string* error) {

@@ -72,6 +72,9 @@ class SinkHost {
   virtual void update_sdp(GstSDPMessage* sdp) = 0;
   // Stop is done (torn down, timed out or nothing to tear down).
   virtual void stopped() = 0;
+  // The accept-certificate signal (tls-validation-flags refused the server's certificate).
+  virtual bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
+                                  GTlsCertificateFlags errors) = 0;
 };
 
 class SinkController {

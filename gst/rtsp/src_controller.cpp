@@ -138,6 +138,9 @@ void SrcController::handle(Command& command) {
 void SrcController::connect() {
   if (failed_ || tearing_down_) return;
   ControlConnectionConfig cfg = make_connection_config(url_.host, url_.port, url_.tls(), settings_);
+  cfg.accept_certificate = [this](GTlsConnection* c, GTlsCertificate* cert, GTlsCertificateFlags errors) {
+    return host_.accept_certificate(c, cert, errors);
+  };
   GST_DEBUG_OBJECT(host_.element(), "connecting to %s", url_text_.c_str());
   conn_ = std::make_unique<ControlConnection>(
       context_,

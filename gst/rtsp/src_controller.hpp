@@ -69,6 +69,9 @@ class SrcHost {
   virtual void mark_discont() = 0;
   // Whether any stream has its pad yet.
   virtual bool has_pads() = 0;
+  // The accept-certificate signal (tls-validation-flags refused the server's certificate).
+  virtual bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
+                                  GTlsCertificateFlags errors) = 0;
   virtual void teardown_done() = 0;
   // Running time of the element's clock now, or GST_CLOCK_TIME_NONE without a clock.
   virtual GstClockTime running_time() = 0;

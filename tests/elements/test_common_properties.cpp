@@ -1,6 +1,7 @@
-// The properties rtspsrc2 and rtspsink2 share (gst/rtsp/common_properties.cpp), on both elements: each one
-// set reads back as set and leaves every other shared property at its default (an id mapped to the wrong
-// field fails here), and the TLS objects are held with one reference that is given back.
+// The properties rtspsrc2 and rtspsink2 share (gst/rtsp/common_properties.cpp, media_properties.cpp), on both
+// elements: each one set reads back as set and leaves every other shared property at its default (an id
+// mapped to the wrong field fails here), the TLS objects are held with one reference that is given back, and
+// the accept-certificate signal has the upstream element's signature.
 #include <gio/gio.h>
 #include <gst/gst.h>
 
@@ -26,6 +27,13 @@ const Case kCases[] = {
     {"tls-validation-flags", "unknown-ca"},
     {"reconnect-attempts", "7"},
     {"reconnect-max-interval", "1"},
+    // gst/rtsp/media_properties.cpp
+    {"port-range", "5000-5009"},
+    {"retry", "3"},
+    {"udp-buffer-size", "4096"},
+    {"rtp-blocksize", "1000"},
+    {"udp-reconnect", "false"},
+    {"ntp-time-source", "unix"},
 };
 const char* const kObjectProperties[] = {"tls-database", "tls-interaction"};
 
@@ -113,11 +121,31 @@ GST_START_TEST(test_tls_objects) {
 }
 GST_END_TEST;
 
+// rtspsrc's and rtspclientsink's accept-certificate: same return type, flags and parameter types.
+GST_START_TEST(test_accept_certificate_signal) {
+  const char* upstream[] = {"rtspsrc", "rtspclientsink"};
+  GstElement* ours = make(kElements[__i__]);
+  GstElement* theirs = make(upstream[__i__]);
+  GSignalQuery a, b;
+  g_signal_query(g_signal_lookup("accept-certificate", G_OBJECT_TYPE(ours)), &a);
+  g_signal_query(g_signal_lookup("accept-certificate", G_OBJECT_TYPE(theirs)), &b);
+  fail_unless(a.signal_id != 0 && b.signal_id != 0);
+  fail_unless(a.return_type == b.return_type && a.return_type == G_TYPE_BOOLEAN);
+  fail_unless_equals_int(a.n_params, b.n_params);
+  for (guint i = 0; i < a.n_params; ++i) fail_unless(a.param_types[i] == b.param_types[i], "parameter %u", i);
+  fail_unless_equals_int(a.signal_flags & (G_SIGNAL_RUN_FIRST | G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                         b.signal_flags & (G_SIGNAL_RUN_FIRST | G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION));
+  gst_object_unref(ours);
+  gst_object_unref(theirs);
+}
+GST_END_TEST;
+
 Suite* common_properties_suite() {
   Suite* s = suite_create("common_properties");
   TCase* tc = tcase_create("properties");
   tcase_add_loop_test(tc, test_each_property_alone, 0, G_N_ELEMENTS(kElements));
   tcase_add_loop_test(tc, test_tls_objects, 0, G_N_ELEMENTS(kElements));
+  tcase_add_loop_test(tc, test_accept_certificate_signal, 0, G_N_ELEMENTS(kElements));
   suite_add_tcase(s, tc);
   return s;
 }

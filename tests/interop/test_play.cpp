@@ -535,6 +535,36 @@ GST_START_TEST(test_rtsps) {
                 p.first_error()->message);
     fail_unless(std::string(p.first_error()->message).find("TLS") != std::string::npos);
   }
+  // ... unless the accept-certificate signal accepts what validation refused (asked with the errors found);
+  // a handler that refuses changes nothing.
+  for (bool accept : {true, false}) {
+    struct Asked {
+      int times = 0;
+      GTlsCertificateFlags errors = GTlsCertificateFlags(0);
+      bool answer = false;
+    } asked;
+    asked.answer = accept;
+    SrcProbe p("rtspsrc2", server.url("/test"));
+    g_object_set(p.src(), "latency", 200u, nullptr);
+    g_signal_connect(p.src(), "accept-certificate",
+                     G_CALLBACK(+[](GstElement*, GTlsConnection*, GTlsCertificate*,
+                                    GTlsCertificateFlags errors, gpointer data) -> gboolean {
+                       auto* a = static_cast<Asked*>(data);
+                       a->times++;
+                       a->errors = errors;
+                       return a->answer ? TRUE : FALSE;
+                     }),
+                     &asked);
+    if (accept) {
+      play_and_check(p, {"stream_0"}, 10);
+    } else {
+      fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+      fail_unless(p.wait_error(kTimeoutMs));
+      fail_unless(std::string(p.first_error()->message).find("TLS") != std::string::npos);
+    }
+    fail_unless(asked.times >= 1);
+    fail_unless(asked.errors & G_TLS_CERTIFICATE_UNKNOWN_CA, "errors 0x%x", unsigned(asked.errors));
+  }
   // ... and accepted with it as the anchor in tls-database, for interleaved and for UDP media.
   gchar* dir = g_dir_make_tmp("rtsp2-tls-XXXXXX", nullptr);
   const std::string ca = std::string(dir) + "/ca.pem";

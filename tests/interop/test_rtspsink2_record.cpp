@@ -97,20 +97,31 @@ GST_END_TEST;
 
 // RTSPS: gst-rtsp-server with a self-signed certificate for 127.0.0.1. With that certificate as tls-database
 // anchor, validation passes; with the system's anchors it fails (one TLS error, nothing published); with
-// tls-validation-flags=0 nothing is checked.
+// tls-validation-flags=0 nothing is checked; the accept-certificate signal decides what validation refused.
 GST_START_TEST(test_rtsps) {
   gchar* dir = g_dir_make_tmp("rtspsink2-tls-XXXXXX", nullptr);
   const std::string pem = std::string(dir) + "/server.pem";
   fail_unless(rtsp2::test::write_test_certificate(pem), "openssl could not make a certificate");
+  enum class Signal { None, Accept, Refuse };
   struct {
     const char* name;
     bool anchor;
     bool validate;
+    Signal signal;
     bool ok;
-  } cases[] = {{"own anchor", true, true, true},
-               {"system anchors", false, true, false},
-               {"no validation", false, false, true}};
+  } cases[] = {{"own anchor", true, true, Signal::None, true},
+               {"system anchors", false, true, Signal::None, false},
+               {"no validation", false, false, Signal::None, true},
+               {"accepted by the signal", false, true, Signal::Accept, true},
+               {"refused by the signal", false, true, Signal::Refuse, false}};
   for (const auto& c : cases) {
+    struct Asked {
+      int times = 0;
+      GTlsCertificateFlags errors = GTlsCertificateFlags(0);
+      bool certificate = false;
+      bool answer = false;
+    } asked;
+    asked.answer = c.signal == Signal::Accept;
     RecordServer::Options opts;
     opts.tls_certificate = pem;
     RecordServer server(opts);
@@ -120,6 +131,20 @@ GST_START_TEST(test_rtsps) {
     if (!c.validate) launch += " tls-validation-flags=0";
     rtsp2::test::PublishOptions po;
     po.setup = [&](GstElement* pipeline) {
+      if (c.signal != Signal::None) {
+        GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+        g_signal_connect(sink, "accept-certificate",
+                         G_CALLBACK(+[](GstElement*, GTlsConnection*, GTlsCertificate* cert,
+                                        GTlsCertificateFlags errors, gpointer data) -> gboolean {
+                           auto* a = static_cast<Asked*>(data);
+                           a->times++;
+                           a->errors = errors;
+                           a->certificate = G_IS_TLS_CERTIFICATE(cert);
+                           return a->answer ? TRUE : FALSE;
+                         }),
+                         &asked);
+        gst_object_unref(sink);
+      }
       if (!c.anchor) return;
       GTlsDatabase* db = g_tls_file_database_new(pem.c_str(), nullptr);
       fail_unless(db != nullptr);
@@ -129,6 +154,12 @@ GST_START_TEST(test_rtsps) {
       gst_object_unref(sink);
     };
     auto r = rtsp2::test::publish(launch, po);
+    if (c.signal != Signal::None) {
+      // Asked once per handshake, about the unknown issuer of a self-signed certificate.
+      fail_unless(asked.times >= 1 && asked.certificate, "%s: asked %d times", c.name, asked.times);
+      fail_unless(asked.errors & G_TLS_CERTIFICATE_UNKNOWN_CA, "%s: errors 0x%x", c.name,
+                  unsigned(asked.errors));
+    }
     if (c.ok) {
       fail_unless(r.eos, "%s: %s / %s", c.name, r.error_text.c_str(), r.error_debug.c_str());
       fail_unless(server.wait_media_eos(10000));
