@@ -157,10 +157,11 @@ struct ClientSession::Impl {
   std::size_t setups_sent = 0;
   std::size_t setups_done = 0;
   bool setup_requested = false;
-  bool described = false;           // DESCRIBE / ANNOUNCE answered 200
-  bool media_interleaved = false;   // a stream's media come over the control connection
-  bool control_down = false;        // ControlClosed given, resume_control() not yet called
-  bool resumed_unanswered = false;  // resumed, and nothing answered on the new connection yet
+  bool described = false;                      // DESCRIBE / ANNOUNCE answered 200
+  bool media_interleaved = false;              // a stream's media come over the control connection
+  bool control_down = false;                   // ControlClosed given, resume_control() not yet called
+  bool resumed_unanswered = false;             // resumed, and nothing answered on the new connection yet
+  std::optional<std::string> dropped_failure;  // before_send dropped a request the session needed
 
   std::optional<Authenticator> auth;
   int redirects = 0;
@@ -185,14 +186,44 @@ struct ClientSession::Impl {
 
   void send(Purpose purpose, Request r, Instant now, std::size_t stream = 0, std::uint64_t token = 0,
             PlayOptions play = {}) {
+    // A dropped request takes no CSeq: the server sees them in sequence.
+    const std::uint32_t cseq = next_cseq;
+    if (config.before_send) {
+      r.headers.set("CSeq", std::to_string(cseq));
+      if (!config.before_send(r)) {
+        dropped(purpose, r, now, token);
+        return;
+      }
+    }
+    next_cseq++;
     if (auth) r.headers.set("Authorization", auth->authorization(r.method_name, r.uri));
-    std::uint32_t cseq = next_cseq++;
     r.headers.set("CSeq", std::to_string(cseq));
     GST_DEBUG("> %s %s CSeq %u", r.method_name.c_str(), r.uri.c_str(), cseq);
     transmit.push_back(serialize(r));
     stats.requests++;
     in_flight.emplace(cseq, InFlight{purpose, std::move(r), now, stream, token, 0, std::move(play)});
     if (!session_id.empty()) schedule_keep_alive(now);
+  }
+
+  // A request before_send refused. The session's own requests cannot be left out: that fails the session,
+  // when the caller next polls its events (the request was being built in the middle of a state change).
+  void dropped(Purpose purpose, const Request& r, Instant now, std::uint64_t token) {
+    GST_INFO("before-send dropped %s %s", r.method_name.c_str(), r.uri.c_str());
+    switch (purpose) {
+      case Purpose::KeepAlive:
+        schedule_keep_alive(now);
+        break;
+      case Purpose::GetParameter:
+      case Purpose::SetParameter: {
+        Response not_sent;
+        not_sent.reason = "not sent (before-send)";
+        events.push(event::ParameterReply{token, std::move(not_sent)});
+        break;
+      }
+      default:
+        if (!dropped_failure) dropped_failure = "before-send dropped the " + r.method_name + " request";
+        break;
+    }
   }
 
   void resend_with_auth(InFlight f, Instant now) {
@@ -829,6 +860,11 @@ std::optional<std::string> ClientSession::poll_transmit() {
 }
 
 std::optional<Event> ClientSession::poll_event() {
+  if (impl_->dropped_failure) {
+    std::string message = std::move(*impl_->dropped_failure);
+    impl_->dropped_failure.reset();
+    if (impl_->state != SessionState::Failed) impl_->fail(SessionError::ClientError, 0, std::move(message));
+  }
   return impl_->events.poll();
 }
 

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,10 +67,14 @@ struct SessionConfig {
   std::uint64_t bandwidth = 0;
   std::uint32_t blocksize = 0;
   // rtspsrc's udp-reconnect: when the server closes the control connection of a session that plays, is
-  // paused or records with all its media over UDP, keep the session (ControlClosed) instead of failing. The caller
-  // connects again and calls resume_control(); requests made meanwhile, and those left unanswered, are sent
-  // then.
+  // paused or records with all its media over UDP, keep the session (ControlClosed) instead of failing. The
+  // caller connects again and calls resume_control(); requests made meanwhile, and those left unanswered, are
+  // sent then.
   bool keep_session_on_close = false;
+  // rtspsrc's before-send: sees every new request before it is written (after CSeq, Session and the headers
+  // above, before Authorization) and may change its URI, headers and body. False drops it: a keep-alive is
+  // skipped, a GET/SET_PARAMETER answered with status 0, anything else fails the session.
+  std::function<bool(Request&)> before_send;
   ParserLimits limits;
 };
 

@@ -12,6 +12,7 @@
 #include <gst/sdp/gstsdpmessage.h>
 
 #include "common_properties.hpp"
+#include "rtsp_message_bridge.hpp"
 #include "rtspsrc2_private.hpp"
 
 GST_DEBUG_CATEGORY(rtspsrc2_debug);
@@ -28,6 +29,7 @@ enum {
   SIGNAL_GET_PARAMETER,
   SIGNAL_SET_PARAMETER,
   SIGNAL_ACCEPT_CERTIFICATE,
+  SIGNAL_BEFORE_SEND,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -77,10 +79,37 @@ void RtspSrc2Private::mark_discont() {
   for (auto& [n, p] : pads) p->discont = true;
 }
 
+static gboolean default_before_send(GstElement*, GstRTSPMessage*) {
+  return TRUE;
+}
+
+// Stops at the first handler that returns FALSE, and that is the result.
+static gboolean before_send_accumulator(GSignalInvocationHint*, GValue* result, const GValue* handler_return,
+                                        gpointer) {
+  const gboolean send = g_value_get_boolean(handler_return);
+  g_value_set_boolean(result, send);
+  return send;
+}
+
 bool RtspSrc2Private::accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
                                          GTlsCertificateFlags errors) {
   return rtsp2::emit_accept_certificate(GST_ELEMENT(self), signals[SIGNAL_ACCEPT_CERTIFICATE], connection,
                                         certificate, errors);
+}
+
+// Only when someone listens: the request goes through a GstRTSPMessage and back.
+bool RtspSrc2Private::before_send(rtsp2::core::Request& request) {
+  if (!g_signal_has_handler_pending(self, signals[SIGNAL_BEFORE_SEND], 0, FALSE)) return true;
+  rtsp2::RtspMessagePtr message = rtsp2::to_rtsp_message(request);
+  if (!message) return true;
+  gboolean send = TRUE;
+  g_signal_emit(self, signals[SIGNAL_BEFORE_SEND], 0, message.get(), &send);
+  if (!send) return false;
+  if (!rtsp2::from_rtsp_message(message.get(), request)) {
+    GST_WARNING_OBJECT(self, "before-send left %s with unreadable headers; sent as it was",
+                       request.method_name.c_str());
+  }
+  return true;
 }
 
 bool RtspSrc2Private::has_pads() {
@@ -585,6 +614,11 @@ static void gst_rtsp_src2_class_init(GstRtspSrc2Class* klass) {
   signals[SIGNAL_NEW_MANAGER] = g_signal_new("new-manager", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_FIRST, 0,
                                              nullptr, nullptr, nullptr, G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
   signals[SIGNAL_ACCEPT_CERTIFICATE] = rtsp2::install_accept_certificate_signal(G_OBJECT_CLASS(klass));
+  // As rtspsrc: every request, on the worker thread, before it is sent; FALSE (from any handler) drops it.
+  signals[SIGNAL_BEFORE_SEND] = g_signal_new_class_handler(
+      "before-send", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, G_CALLBACK(default_before_send),
+      before_send_accumulator, nullptr, nullptr, G_TYPE_BOOLEAN, 1,
+      GType(GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE));
   signals[SIGNAL_GET_PARAMETER] = g_signal_new_class_handler(
       "get-parameter", G_TYPE_FROM_CLASS(klass), GSignalFlags(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(get_parameter), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING,

@@ -81,6 +81,7 @@ struct RtspSrc2Private final : public rtsp2::SrcHost {
   void set_presentation(bool seekable, GstClockTime duration) override;
   void mark_discont() override;
   bool has_pads() override;
+  bool before_send(rtsp2::core::Request& request) override;
   bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
                           GTlsCertificateFlags errors) override;
   void teardown_done() override;

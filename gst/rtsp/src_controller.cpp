@@ -173,6 +173,7 @@ void SrcController::on_connected() {
     cfg.bandwidth = settings_.connection_speed_kbps * 1000;
     cfg.blocksize = settings_.rtp_blocksize;
     cfg.keep_session_on_close = settings_.udp_reconnect;
+    cfg.before_send = [this](core::Request& r) { return host_.before_send(r); };
     session_ = std::make_unique<core::ClientSession>(std::move(cfg));
     ++session_generation_;
     setup_called_ = false;

@@ -69,6 +69,8 @@ class SrcHost {
   virtual void mark_discont() = 0;
   // Whether any stream has its pad yet.
   virtual bool has_pads() = 0;
+  // The before-send signal: the application may change the request, or drop it (false).
+  virtual bool before_send(core::Request& request) = 0;
   // The accept-certificate signal (tls-validation-flags refused the server's certificate).
   virtual bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
                                   GTlsCertificateFlags errors) = 0;

@@ -936,6 +936,64 @@ GST_START_TEST(test_control_connection_closed_keeps_udp_session) {
 }
 GST_END_TEST;
 
+// before-send: every new request passes the hook, which may change its headers and URI (CSeq stays the
+// session's). A dropped request takes no CSeq; a dropped GET_PARAMETER is answered with status 0, a dropped
+// PLAY fails the session.
+GST_START_TEST(test_before_send) {
+  std::vector<std::string> seen;
+  bool drop_parameters = false, drop_play = false;
+  SessionConfig c = play_config();
+  c.before_send = [&](Request& r) {
+    seen.push_back(r.method_name + " " + std::string(r.headers.get("CSeq").value_or("")));
+    if (r.method == Method::GetParameter && drop_parameters) return false;
+    if (r.method == Method::Play && drop_play) return false;
+    r.headers.add("X-Token", "abc");
+    r.headers.set("CSeq", "999");  // not the hook's to change
+    if (r.method == Method::Describe) r.uri += "?profile=2";
+    return true;
+  };
+  Harness h(c);
+  h.session.start(h.now);
+  const Request describe = h.last();
+  assert_str_eq(describe.uri, "rtsp://127.0.0.1:9702/av.mkv?profile=2");
+  assert_str_eq(std::string(*describe.headers.get("X-Token")), "abc");
+  fail_unless_equals_int(h.cseq(describe), 1);
+  fail_unless(seen.back() == "DESCRIBE 1");
+
+  drop_play = true;
+  h.respond(describe, 200, {{"Content-Base", "rtsp://127.0.0.1/av.mkv/"}}, kLive555Sdp);
+  setup_both_udp(h);
+  h.session.play({}, h.now);
+  for (int i = 0; i < 2; ++i) {
+    const Request setup = h.last();
+    fail_unless(setup.method == Method::Setup && setup.headers.contains("X-Token"));
+    h.respond(setup, 200,
+              {{"Transport", "RTP/AVP;unicast;client_port=50000-50001;server_port=6970-6971"},
+               {"Session", "335AA815;timeout=65"}});
+  }
+  // The PLAY was dropped: no request, and the session failed saying why.
+  fail_unless(h.last().method == Method::Setup);
+  auto failed = h.only<event::Failed>();
+  fail_unless(failed.fatal && failed.message.find("PLAY") != std::string::npos, "%s", failed.message.c_str());
+
+  // A dropped GET_PARAMETER: answered with status 0; the next request has the next CSeq.
+  Harness h2(c);
+  drop_play = false;
+  reach_playing(h2, false);
+  drop_parameters = true;
+  const std::size_t before = h2.requests.size();
+  const std::uint32_t last_cseq = h2.cseq(h2.requests.back());
+  const auto token = h2.session.get_parameter("", "", h2.now);
+  auto reply = h2.only<event::ParameterReply>();
+  fail_unless(reply.token == token && reply.response.status == 0);
+  fail_unless_equals_int(h2.requests.size(), before);
+  drop_parameters = false;
+  h2.session.set_parameter("text/parameters", "a: 1\r\n", h2.now);
+  fail_unless_equals_int(h2.cseq(h2.last()), last_cseq + 1);
+  fail_unless(h2.all<event::Failed>().empty());
+}
+GST_END_TEST;
+
 static Suite* client_session_suite() {
   Suite* s = suite_create("client_session");
   TCase* tc = tcase_create("general");
@@ -964,6 +1022,7 @@ static Suite* client_session_suite() {
   tcase_add_test(tc, test_session_header_values);
   tcase_add_test(tc, test_bandwidth_and_blocksize_headers);
   tcase_add_test(tc, test_control_connection_closed_keeps_udp_session);
+  tcase_add_test(tc, test_before_send);
   return s;
 }
 

@@ -135,6 +135,32 @@ GST_START_TEST(test_properties_match_rtspsrc) {
 }
 GST_END_TEST;
 
+// Signals rtspsrc has: same return type, flags and parameter types.
+GST_START_TEST(test_signals_match_rtspsrc) {
+  GstElement* theirs = gst_element_factory_make("rtspsrc", nullptr);
+  fail_unless(theirs != nullptr,
+              "rtspsrc not installed (scripts/setup.sh installs gstreamer1.0-plugins-good)");
+  GstElement* ours = make_src();
+  for (const char* name : {"on-sdp", "select-stream", "new-manager", "accept-certificate", "before-send",
+                           "get-parameter", "set-parameter"}) {
+    GSignalQuery a, b;
+    g_signal_query(g_signal_lookup(name, G_OBJECT_TYPE(ours)), &a);
+    g_signal_query(g_signal_lookup(name, G_OBJECT_TYPE(theirs)), &b);
+    fail_unless(a.signal_id != 0 && b.signal_id != 0, "%s", name);
+    fail_unless(a.return_type == b.return_type, "%s", name);
+    fail_unless_equals_int(a.n_params, b.n_params);
+    for (guint i = 0; i < a.n_params; ++i) {
+      fail_unless((a.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE) ==
+                      (b.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE),
+                  "%s: parameter %u", name, i);
+    }
+    fail_unless_equals_int(a.signal_flags & G_SIGNAL_ACTION, b.signal_flags & G_SIGNAL_ACTION);
+  }
+  gst_object_unref(ours);
+  gst_object_unref(theirs);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_property_roundtrip) {
   struct Case {
     const char* name;
@@ -443,6 +469,7 @@ static Suite* rtspsrc2_suite() {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_registration);
   tcase_add_test(tc, test_properties_match_rtspsrc);
+  tcase_add_test(tc, test_signals_match_rtspsrc);
   tcase_add_test(tc, test_property_roundtrip);
   tcase_add_test(tc, test_new_property_defaults);
   tcase_add_test(tc, test_ntp_sync_offset_and_sdes);

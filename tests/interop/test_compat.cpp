@@ -2,6 +2,8 @@
 // (connection-speed, rtp-blocksize, sdes), what they change in the stream (probation), in port allocation
 // (retry), and the rtpbin-only settings (forwarded with rtp-engine=rtpbin, a warning with the native engine).
 // Runs with both engines (RTSP2_RTP_ENGINE).
+#include <gst/rtsp/gstrtspmessage.h>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -379,6 +381,53 @@ GST_START_TEST(test_udp_reconnect) {
 }
 GST_END_TEST;
 
+// before-send: a handler sees every request as a GstRTSPMessage and its changes go out (a header on each, a
+// Require on PLAY). Returning FALSE for DESCRIBE drops it: nothing is sent, and the element fails saying so.
+GST_START_TEST(test_before_send) {
+  for (bool drop : {false, true}) {
+    std::mutex m;
+    std::vector<std::string> seen;  // method and the two headers
+    S server([&](const S::Request& r) {
+      std::lock_guard lock(m);
+      seen.push_back(r.method + "|" + S::header(r.text, "X-Client") + "|" + S::header(r.text, "Require"));
+      return S::sdp_answer(r, kSdp, kInterleaved);
+    });
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+    g_signal_connect(p.src(), "before-send",
+                     G_CALLBACK(+[](GstElement*, GstRTSPMessage* msg, gpointer drop) -> gboolean {
+                       GstRTSPMethod method;
+                       const gchar* uri = nullptr;
+                       GstRTSPVersion version;
+                       gst_rtsp_message_parse_request(msg, &method, &uri, &version);
+                       if (*static_cast<bool*>(drop) && method == GST_RTSP_DESCRIBE) return FALSE;
+                       gst_rtsp_message_add_header_by_name(msg, "X-Client", "nvr-7");
+                       if (method == GST_RTSP_PLAY)
+                         gst_rtsp_message_add_header(msg, GST_RTSP_HDR_REQUIRE, "onvif-replay");
+                       return TRUE;
+                     }),
+                     &drop);
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    if (drop) {
+      fail_unless(p.wait_error(kTimeoutMs));
+      const std::string e = p.first_error()->message;
+      fail_unless(e.find("before-send") != std::string::npos && e.find("DESCRIBE") != std::string::npos, "%s",
+                  e.c_str());
+      std::lock_guard lock(m);
+      fail_unless(seen.empty(), "%s sent", seen.front().c_str());
+      continue;
+    }
+    fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    std::lock_guard lock(m);
+    for (const auto& line : seen) {
+      const bool play = line.rfind("PLAY|", 0) == 0;
+      fail_unless(line.find("|nvr-7|") != std::string::npos, "%s", line.c_str());
+      fail_unless_equals_int(line.find("onvif-replay") != std::string::npos, play);
+    }
+  }
+}
+GST_END_TEST;
+
 static Suite* compat_suite() {
   Suite* s = suite_create("interop_compat");
   TCase* tc = tcase_create("compat");
@@ -390,6 +439,7 @@ static Suite* compat_suite() {
   tcase_add_test(tc, test_sdes_items_in_receiver_reports);
   tcase_add_test(tc, test_rtpbin_only_settings);
   tcase_add_test(tc, test_udp_reconnect);
+  tcase_add_test(tc, test_before_send);
   return s;
 }
 
