@@ -52,3 +52,19 @@ inline void assert_same_property(GObject* ours, GObject* theirs, const char* nam
     fail_unless_equals_int(G_PARAM_SPEC_INT(a)->maximum, G_PARAM_SPEC_INT(b)->maximum);
   }
 }
+
+// Checks that signal `name` has the same return type, action flag and parameter types on both elements.
+inline void assert_same_signal(GObject* ours, GObject* theirs, const char* name) {
+  GSignalQuery a, b;
+  g_signal_query(g_signal_lookup(name, G_OBJECT_TYPE(ours)), &a);
+  g_signal_query(g_signal_lookup(name, G_OBJECT_TYPE(theirs)), &b);
+  fail_unless(a.signal_id != 0 && b.signal_id != 0, "%s missing", name);
+  fail_unless(a.return_type == b.return_type, "%s: return type", name);
+  fail_unless_equals_int(a.n_params, b.n_params);
+  for (guint i = 0; i < a.n_params; ++i) {
+    fail_unless(
+        (a.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == (b.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE),
+        "%s: parameter %u", name, i);
+  }
+  fail_unless_equals_int(a.signal_flags & G_SIGNAL_ACTION, b.signal_flags & G_SIGNAL_ACTION);
+}

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "same_property.hpp"
 
 namespace {
 
@@ -126,15 +127,7 @@ GST_START_TEST(test_accept_certificate_signal) {
   const char* upstream[] = {"rtspsrc", "rtspclientsink"};
   GstElement* ours = make(kElements[__i__]);
   GstElement* theirs = make(upstream[__i__]);
-  GSignalQuery a, b;
-  g_signal_query(g_signal_lookup("accept-certificate", G_OBJECT_TYPE(ours)), &a);
-  g_signal_query(g_signal_lookup("accept-certificate", G_OBJECT_TYPE(theirs)), &b);
-  fail_unless(a.signal_id != 0 && b.signal_id != 0);
-  fail_unless(a.return_type == b.return_type && a.return_type == G_TYPE_BOOLEAN);
-  fail_unless_equals_int(a.n_params, b.n_params);
-  for (guint i = 0; i < a.n_params; ++i) fail_unless(a.param_types[i] == b.param_types[i], "parameter %u", i);
-  fail_unless_equals_int(a.signal_flags & (G_SIGNAL_RUN_FIRST | G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-                         b.signal_flags & (G_SIGNAL_RUN_FIRST | G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION));
+  assert_same_signal(G_OBJECT(ours), G_OBJECT(theirs), "accept-certificate");
   gst_object_unref(ours);
   gst_object_unref(theirs);
 }
