@@ -468,6 +468,11 @@ struct ClientSession::Impl {
         if (auto c = req.headers.get("CSeq")) resp.headers.add("CSeq", std::string(*c));
         break;
     }
+    if (config.handle_request) {
+      config.handle_request(req, resp);
+      if (resp.status < 100 || resp.status > 999) resp = Response::make(500);
+      if (auto c = req.headers.get("CSeq")) resp.headers.set("CSeq", std::string(*c));
+    }
     transmit.push_back(serialize(resp));
     if (!surface) return;
     if (req.method == Method::Redirect) {

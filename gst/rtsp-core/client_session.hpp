@@ -75,6 +75,9 @@ struct SessionConfig {
   // above, before Authorization) and may change its URI, headers and body. False drops it: a keep-alive is
   // skipped, a GET/SET_PARAMETER answered with status 0, anything else fails the session.
   std::function<bool(Request&)> before_send;
+  // rtspsrc's handle-request: sees each request from the server with the answer prepared for it (200, or 501
+  // for a method the session does not take) and may change that answer. Its CSeq stays the request's.
+  std::function<void(const Request&, Response&)> handle_request;
   ParserLimits limits;
 };
 

@@ -1,5 +1,5 @@
-// Our requests as GstRTSPMessage, for rtspsrc's before-send signal: the application sees and edits the
-// request as rtspsrc's handlers expect, and its changes (URI, headers, body) come back.
+// Our messages as GstRTSPMessage, for rtspsrc's before-send and handle-request signals: the application sees
+// and edits them as rtspsrc's handlers expect, and its changes (URI or status, headers, body) come back.
 #pragma once
 
 #include <gst/rtsp/gstrtspmessage.h>
@@ -19,5 +19,9 @@ RtspMessagePtr to_rtsp_message(const core::Request& r);
 // Takes the message's URI, headers and body into `r` (its method stays). False, with `r` unchanged, when the
 // headers do not read back as RTSP headers.
 bool from_rtsp_message(GstRTSPMessage* message, core::Request& r);
+
+// The same for a response: status, reason, headers and body there and back.
+RtspMessagePtr to_rtsp_message(const core::Response& r);
+bool from_rtsp_message(GstRTSPMessage* message, core::Response& r);
 
 }  // namespace rtsp2

@@ -30,6 +30,7 @@ enum {
   SIGNAL_SET_PARAMETER,
   SIGNAL_ACCEPT_CERTIFICATE,
   SIGNAL_BEFORE_SEND,
+  SIGNAL_HANDLE_REQUEST,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -110,6 +111,18 @@ bool RtspSrc2Private::before_send(rtsp2::core::Request& request) {
                        request.method_name.c_str());
   }
   return true;
+}
+
+void RtspSrc2Private::handle_request(const rtsp2::core::Request& request, rtsp2::core::Response& response) {
+  if (!g_signal_has_handler_pending(self, signals[SIGNAL_HANDLE_REQUEST], 0, FALSE)) return;
+  rtsp2::RtspMessagePtr req = rtsp2::to_rtsp_message(request);
+  rtsp2::RtspMessagePtr resp = rtsp2::to_rtsp_message(response);
+  if (!req || !resp) return;
+  g_signal_emit(self, signals[SIGNAL_HANDLE_REQUEST], 0, req.get(), resp.get());
+  if (!rtsp2::from_rtsp_message(resp.get(), response)) {
+    GST_WARNING_OBJECT(self, "handle-request left the answer to %s unreadable; sent as it was",
+                       request.method_name.c_str());
+  }
 }
 
 bool RtspSrc2Private::has_pads() {
@@ -614,6 +627,11 @@ static void gst_rtsp_src2_class_init(GstRtspSrc2Class* klass) {
   signals[SIGNAL_NEW_MANAGER] = g_signal_new("new-manager", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_FIRST, 0,
                                              nullptr, nullptr, nullptr, G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
   signals[SIGNAL_ACCEPT_CERTIFICATE] = rtsp2::install_accept_certificate_signal(G_OBJECT_CLASS(klass));
+  // As rtspsrc: a request from the server and the answer prepared for it, on the worker thread.
+  signals[SIGNAL_HANDLE_REQUEST] =
+      g_signal_new("handle-request", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                   nullptr, G_TYPE_NONE, 2, GType(GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE),
+                   GType(GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE));
   // As rtspsrc: every request, on the worker thread, before it is sent; FALSE (from any handler) drops it.
   signals[SIGNAL_BEFORE_SEND] = g_signal_new_class_handler(
       "before-send", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, G_CALLBACK(default_before_send),

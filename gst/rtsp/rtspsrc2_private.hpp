@@ -82,6 +82,7 @@ struct RtspSrc2Private final : public rtsp2::SrcHost {
   void mark_discont() override;
   bool has_pads() override;
   bool before_send(rtsp2::core::Request& request) override;
+  void handle_request(const rtsp2::core::Request& request, rtsp2::core::Response& response) override;
   bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
                           GTlsCertificateFlags errors) override;
   void teardown_done() override;

@@ -174,6 +174,7 @@ void SrcController::on_connected() {
     cfg.blocksize = settings_.rtp_blocksize;
     cfg.keep_session_on_close = settings_.udp_reconnect;
     cfg.before_send = [this](core::Request& r) { return host_.before_send(r); };
+    cfg.handle_request = [this](const core::Request& r, core::Response& a) { host_.handle_request(r, a); };
     session_ = std::make_unique<core::ClientSession>(std::move(cfg));
     ++session_generation_;
     setup_called_ = false;

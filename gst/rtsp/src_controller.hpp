@@ -71,6 +71,8 @@ class SrcHost {
   virtual bool has_pads() = 0;
   // The before-send signal: the application may change the request, or drop it (false).
   virtual bool before_send(core::Request& request) = 0;
+  // The handle-request signal: the application may change the answer to a request from the server.
+  virtual void handle_request(const core::Request& request, core::Response& response) = 0;
   // The accept-certificate signal (tls-validation-flags refused the server's certificate).
   virtual bool accept_certificate(GTlsConnection* connection, GTlsCertificate* certificate,
                                   GTlsCertificateFlags errors) = 0;

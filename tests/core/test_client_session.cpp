@@ -566,6 +566,35 @@ GST_START_TEST(test_server_requests) {
 }
 GST_END_TEST;
 
+// handle-request: the hook sees each server request with the prepared answer and may replace it; the CSeq
+// stays the request's, and a status out of range becomes 500.
+GST_START_TEST(test_handle_request_hook) {
+  std::vector<int> prepared;
+  SessionConfig c = play_config();
+  c.handle_request = [&](const Request& req, Response& resp) {
+    prepared.push_back(resp.status);
+    if (req.method == Method::SetParameter) {
+      resp = Response::make(451);
+      resp.headers.add("CSeq", "1");  // not the hook's to change
+      resp.headers.add("X-Handled", "yes");
+    } else if (req.method == Method::Unknown) {
+      resp.status = 42;
+    }
+  };
+  Harness h(c);
+  describe_live555(h);
+  h.feed("SET_PARAMETER rtsp://127.0.0.1/av.mkv RTSP/1.0\r\nCSeq: 9\r\nContent-Length: 5\r\n\r\na: b\n");
+  const Response a = h.answers.back();
+  fail_unless_equals_int(a.status, 451);
+  assert_str_eq(std::string(*a.headers.get("X-Handled")), "yes");
+  fail_unless_equals_int(*cseq_of(a.headers), 9);
+  h.feed("FLY rtsp://127.0.0.1/av.mkv RTSP/1.0\r\nCSeq: 11\r\n\r\n");
+  fail_unless_equals_int(h.answers.back().status, 500);
+  fail_unless_equals_int(*cseq_of(h.answers.back().headers), 11);
+  fail_unless(prepared == std::vector<int>({200, 501}));
+}
+GST_END_TEST;
+
 GST_START_TEST(test_interleaved_frames_between_messages) {
   Harness h(play_config());
   describe_live555(h);
@@ -1023,6 +1052,7 @@ static Suite* client_session_suite() {
   tcase_add_test(tc, test_bandwidth_and_blocksize_headers);
   tcase_add_test(tc, test_control_connection_closed_keeps_udp_session);
   tcase_add_test(tc, test_before_send);
+  tcase_add_test(tc, test_handle_request_hook);
   return s;
 }
 

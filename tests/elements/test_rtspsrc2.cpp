@@ -142,7 +142,7 @@ GST_START_TEST(test_signals_match_rtspsrc) {
               "rtspsrc not installed (scripts/setup.sh installs gstreamer1.0-plugins-good)");
   GstElement* ours = make_src();
   for (const char* name : {"on-sdp", "select-stream", "new-manager", "accept-certificate", "before-send",
-                           "get-parameter", "set-parameter"}) {
+                           "handle-request", "get-parameter", "set-parameter"}) {
     assert_same_signal(G_OBJECT(ours), G_OBJECT(theirs), name);
   }
   gst_object_unref(ours);

@@ -428,6 +428,69 @@ GST_START_TEST(test_before_send) {
 }
 GST_END_TEST;
 
+// handle-request: a request from the server (here SET_PARAMETER) reaches the handler with the answer prepared
+// for it, and the handler's answer goes back (status, a header), with the server's CSeq. Without a handler
+// the answer is 200.
+GST_START_TEST(test_handle_request) {
+  for (bool handler : {true, false}) {
+    std::mutex m;
+    std::string answer;  // the client's response to the server's request
+    S server([&](const S::Request& r) {
+      if (r.method == "RTSP/1.0") {
+        std::lock_guard lock(m);
+        answer = r.text;
+        return std::string();
+      }
+      return S::sdp_answer(r, kSdp, kInterleaved);
+    });
+    struct Seen {
+      std::string method;
+      int status = 0;
+    } seen;
+    SrcProbe p("rtspsrc2", server.url("/cam"), false);
+    gst_util_set_object_arg(G_OBJECT(p.src()), "protocols", "tcp");
+    if (handler) {
+      g_signal_connect(
+          p.src(), "handle-request",
+          G_CALLBACK(+[](GstElement*, GstRTSPMessage* request, GstRTSPMessage* response, gpointer d) {
+            auto* s = static_cast<Seen*>(d);
+            GstRTSPMethod method;
+            const gchar* uri = nullptr;
+            GstRTSPVersion version;
+            gst_rtsp_message_parse_request(request, &method, &uri, &version);
+            s->method = gst_rtsp_method_as_text(method);
+            GstRTSPStatusCode code;
+            const gchar* reason = nullptr;
+            gst_rtsp_message_parse_response(response, &code, &reason, &version);
+            s->status = int(code);
+            gst_rtsp_message_init_response(response, GST_RTSP_STS_PARAMETER_NOT_UNDERSTOOD,
+                                           "Parameter Not Understood", request);
+            gst_rtsp_message_add_header_by_name(response, "X-Handled", "yes");
+          }),
+          &seen);
+    }
+    fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    const std::string body = "alarm: 1\r\n";
+    fail_unless(
+        server.send_to_client("SET_PARAMETER " + server.url("/cam") +
+                              " RTSP/1.0\r\nCSeq: 77\r\nContent-Type: text/parameters\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body));
+    fail_unless(server.wait_method("RTSP/1.0", 1, kTimeoutMs));
+    std::lock_guard lock(m);
+    fail_unless(S::header(answer, "CSeq") == "77", "%s", answer.c_str());
+    if (handler) {
+      fail_unless(answer.rfind("RTSP/1.0 451 ", 0) == 0, "%s", answer.c_str());
+      fail_unless(S::header(answer, "X-Handled") == "yes", "%s", answer.c_str());
+      fail_unless(seen.method == "SET_PARAMETER" && seen.status == 200, "%s %d", seen.method.c_str(),
+                  seen.status);
+    } else {
+      fail_unless(answer.rfind("RTSP/1.0 200 ", 0) == 0, "%s", answer.c_str());
+    }
+  }
+}
+GST_END_TEST;
+
 static Suite* compat_suite() {
   Suite* s = suite_create("interop_compat");
   TCase* tc = tcase_create("compat");
@@ -440,6 +503,7 @@ static Suite* compat_suite() {
   tcase_add_test(tc, test_rtpbin_only_settings);
   tcase_add_test(tc, test_udp_reconnect);
   tcase_add_test(tc, test_before_send);
+  tcase_add_test(tc, test_handle_request);
   return s;
 }
 
