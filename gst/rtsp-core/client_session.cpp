@@ -157,11 +157,11 @@ struct ClientSession::Impl {
   std::size_t setups_sent = 0;
   std::size_t setups_done = 0;
   bool setup_requested = false;
-  bool described = false;                      // DESCRIBE / ANNOUNCE answered 200
-  bool media_interleaved = false;              // a stream's media come over the control connection
-  bool control_down = false;                   // ControlClosed given, resume_control() not yet called
-  bool resumed_unanswered = false;             // resumed, and nothing answered on the new connection yet
-  std::optional<std::string> dropped_failure;  // before_send dropped a request the session needed
+  bool described = false;           // DESCRIBE / ANNOUNCE answered 200
+  bool media_interleaved = false;   // a stream's media come over the control connection
+  bool control_down = false;        // ControlClosed given, resume_control() not yet called
+  bool resumed_unanswered = false;  // resumed, and nothing answered on the new connection yet
+  std::deque<std::pair<Purpose, std::string>> dropped_requests;  // by before_send, not yet realised
 
   std::optional<Authenticator> auth;
   int redirects = 0;
@@ -188,10 +188,11 @@ struct ClientSession::Impl {
             PlayOptions play = {}) {
     // A dropped request takes no CSeq: the server sees them in sequence.
     const std::uint32_t cseq = next_cseq;
-    if (config.before_send) {
+    // Keep-alives do not go through the hook, as rtspsrc's do not go through before-send.
+    if (config.before_send && purpose != Purpose::KeepAlive) {
       r.headers.set("CSeq", std::to_string(cseq));
       if (!config.before_send(r)) {
-        dropped(purpose, r, now, token);
+        dropped(purpose, r, token);
         return;
       }
     }
@@ -205,13 +206,16 @@ struct ClientSession::Impl {
     if (!session_id.empty()) schedule_keep_alive(now);
   }
 
-  // A request before_send refused. The session's own requests cannot be left out: that fails the session,
-  // when the caller next polls its events (the request was being built in the middle of a state change).
-  void dropped(Purpose purpose, const Request& r, Instant now, std::uint64_t token) {
+  // A request before_send refused. A parameter request is answered with status 0 at once. For the others the
+  // session goes on as rtspsrc does after a skipped request, when the caller next polls its events (the
+  // request was being built in the middle of a state change): a skipped PLAY or PAUSE counts as done, a
+  // skipped TEARDOWN ends the session, a skipped OPTIONS is nothing; DESCRIBE, ANNOUNCE, SETUP and RECORD
+  // cannot be done without, and fail the session.
+  void dropped(Purpose purpose, const Request& r, std::uint64_t token) {
     GST_INFO("before-send dropped %s %s", r.method_name.c_str(), r.uri.c_str());
     switch (purpose) {
+      case Purpose::Options:
       case Purpose::KeepAlive:
-        schedule_keep_alive(now);
         break;
       case Purpose::GetParameter:
       case Purpose::SetParameter: {
@@ -221,15 +225,49 @@ struct ClientSession::Impl {
         break;
       }
       default:
-        if (!dropped_failure) dropped_failure = "before-send dropped the " + r.method_name + " request";
+        dropped_requests.emplace_back(purpose, r.method_name);
         break;
     }
   }
 
+  void realise_dropped() {
+    while (!dropped_requests.empty() && state != SessionState::Failed && state != SessionState::Closed) {
+      auto [purpose, method] = std::move(dropped_requests.front());
+      dropped_requests.pop_front();
+      switch (purpose) {
+        case Purpose::Play:
+          state = SessionState::Playing;
+          events.push(event::Playing{});
+          break;
+        case Purpose::Pause:
+          state = SessionState::Paused;
+          events.push(event::Paused{});
+          break;
+        case Purpose::Teardown:
+          finish_teardown();
+          break;
+        default:
+          fail(SessionError::ClientError, 0, "before-send dropped the " + method + " request");
+          break;
+      }
+    }
+    dropped_requests.clear();
+  }
+
   void resend_with_auth(InFlight f, Instant now) {
     Request r = f.request;
+    const std::uint32_t cseq = next_cseq;
+    r.headers.set("CSeq", std::to_string(cseq));
+    // As rtspsrc, the hook sees the request again (with its new CSeq) before it goes out with credentials.
+    if (config.before_send && f.purpose != Purpose::KeepAlive) {
+      r.headers.remove("Authorization");
+      if (!config.before_send(r)) {
+        dropped(f.purpose, r, f.token);
+        return;
+      }
+    }
+    next_cseq++;
     r.headers.set("Authorization", auth->authorization(r.method_name, r.uri));
-    std::uint32_t cseq = next_cseq++;
     r.headers.set("CSeq", std::to_string(cseq));
     GST_DEBUG("> %s %s CSeq %u (with credentials)", r.method_name.c_str(), r.uri.c_str(), cseq);
     transmit.push_back(serialize(r));
@@ -518,6 +556,7 @@ struct ClientSession::Impl {
     parser.reset();
     media_interleaved = false;
     control_down = resumed_unanswered = false;
+    dropped_requests.clear();
     state = SessionState::Idle;
     events.push(event::Redirected{url.to_string()});
   }
@@ -781,14 +820,15 @@ void ClientSession::resume_control(Instant now) {
   Impl& s = *impl_;
   if (!s.control_down) return;
   s.control_down = false;
-  s.resumed_unanswered = true;
   // Every request not answered on the old connection goes out again, in CSeq order. Each keeps the time it
   // was first sent, so request_timeout bounds the whole outage. With none, a keep-alive checks at once that
   // the server still has the session (a 454 then ends it).
   s.transmit.clear();
   for (auto& [cseq, f] : s.in_flight) s.transmit.push_back(serialize(f.request));
-  if (s.in_flight.empty() && s.queued.empty()) s.send_keep_alive(now);
+  if (s.in_flight.empty() && s.queued.empty() && s.config.keep_alive) s.send_keep_alive(now);
   s.pump(now);
+  // Only a connection that has something to answer can show it works.
+  s.resumed_unanswered = !s.in_flight.empty();
 }
 
 void ClientSession::handle_timeout(Instant now) {
@@ -865,11 +905,7 @@ std::optional<std::string> ClientSession::poll_transmit() {
 }
 
 std::optional<Event> ClientSession::poll_event() {
-  if (impl_->dropped_failure) {
-    std::string message = std::move(*impl_->dropped_failure);
-    impl_->dropped_failure.reset();
-    if (impl_->state != SessionState::Failed) impl_->fail(SessionError::ClientError, 0, std::move(message));
-  }
+  impl_->realise_dropped();
   return impl_->events.poll();
 }
 

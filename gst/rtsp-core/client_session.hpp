@@ -71,9 +71,11 @@ struct SessionConfig {
   // caller connects again and calls resume_control(); requests made meanwhile, and those left unanswered, are
   // sent then.
   bool keep_session_on_close = false;
-  // rtspsrc's before-send: sees every new request before it is written (after CSeq, Session and the headers
-  // above, before Authorization) and may change its URI, headers and body. False drops it: a keep-alive is
-  // skipped, a GET/SET_PARAMETER answered with status 0, anything else fails the session.
+  // rtspsrc's before-send: sees every new request (not keep-alives, as rtspsrc) before it is written, with
+  // its CSeq and Session, without Authorization, and again for a retry with credentials; it may change its
+  // URI, headers and body. False drops it: a parameter request is answered with status 0, a dropped PLAY or
+  // PAUSE counts as done and a TEARDOWN as answered, OPTIONS is skipped, and DESCRIBE, ANNOUNCE, SETUP or
+  // RECORD fail the session (realised when the caller next polls events).
   std::function<bool(Request&)> before_send;
   // rtspsrc's handle-request: sees each request from the server with the answer prepared for it (200, or 501
   // for a method the session does not take) and may change that answer. Its CSeq stays the request's.

@@ -43,8 +43,8 @@ std::optional<Message> read_back(GstRTSPMessage* message, const std::string& sta
 RtspMessagePtr to_rtsp_message(const core::Request& r) {
   GstRTSPMessage* raw = nullptr;
   const GstRTSPMethod method = gst_rtsp_find_method(r.method_name.c_str());
-  if (gst_rtsp_message_new_request(&raw, method != GST_RTSP_INVALID ? method : GST_RTSP_OPTIONS,
-                                   r.uri.c_str()) != GST_RTSP_OK) {
+  if (method == GST_RTSP_INVALID ||
+      gst_rtsp_message_new_request(&raw, method, r.uri.c_str()) != GST_RTSP_OK) {
     return nullptr;
   }
   RtspMessagePtr m(raw);

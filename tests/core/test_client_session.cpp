@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -966,16 +967,16 @@ GST_START_TEST(test_control_connection_closed_keeps_udp_session) {
 GST_END_TEST;
 
 // before-send: every new request passes the hook, which may change its headers and URI (CSeq stays the
-// session's). A dropped request takes no CSeq; a dropped GET_PARAMETER is answered with status 0, a dropped
-// PLAY fails the session.
+// session's). A dropped request takes no CSeq. As rtspsrc after a skipped request: a dropped PLAY or PAUSE
+// counts as done, a dropped TEARDOWN as answered, a dropped GET_PARAMETER is answered with status 0; a
+// dropped SETUP fails the session. Keep-alives do not pass the hook.
 GST_START_TEST(test_before_send) {
   std::vector<std::string> seen;
-  bool drop_parameters = false, drop_play = false;
+  std::set<Method> drop;
   SessionConfig c = play_config();
   c.before_send = [&](Request& r) {
     seen.push_back(r.method_name + " " + std::string(r.headers.get("CSeq").value_or("")));
-    if (r.method == Method::GetParameter && drop_parameters) return false;
-    if (r.method == Method::Play && drop_play) return false;
+    if (drop.count(r.method) != 0) return false;
     r.headers.add("X-Token", "abc");
     r.headers.set("CSeq", "999");  // not the hook's to change
     if (r.method == Method::Describe) r.uri += "?profile=2";
@@ -989,7 +990,7 @@ GST_START_TEST(test_before_send) {
   fail_unless_equals_int(h.cseq(describe), 1);
   fail_unless(seen.back() == "DESCRIBE 1");
 
-  drop_play = true;
+  drop = {Method::Play};
   h.respond(describe, 200, {{"Content-Base", "rtsp://127.0.0.1/av.mkv/"}}, kLive555Sdp);
   setup_both_udp(h);
   h.session.play({}, h.now);
@@ -1000,26 +1001,68 @@ GST_START_TEST(test_before_send) {
               {{"Transport", "RTP/AVP;unicast;client_port=50000-50001;server_port=6970-6971"},
                {"Session", "335AA815;timeout=65"}});
   }
-  // The PLAY was dropped: no request, and the session failed saying why.
+  // The PLAY was not sent, and counts as done.
   fail_unless(h.last().method == Method::Setup);
-  auto failed = h.only<event::Failed>();
-  fail_unless(failed.fatal && failed.message.find("PLAY") != std::string::npos, "%s", failed.message.c_str());
+  h.only<event::Playing>();
+  fail_unless(h.session.state() == SessionState::Playing);
+  fail_unless(h.all<event::Failed>().empty());
+
+  // Keep-alives do not pass the hook (as rtspsrc's): dropping OPTIONS does not stop them.
+  drop = {Method::Options, Method::GetParameter, Method::Pause, Method::Teardown};
+  const std::size_t hooked = seen.size();
+  h.now += std::chrono::seconds(61);
+  h.session.handle_timeout(h.now);
+  fail_unless(h.last().method == Method::Options);
+  fail_unless_equals_int(seen.size(), hooked);
+  h.respond(h.last(), 200);
 
   // A dropped GET_PARAMETER: answered with status 0; the next request has the next CSeq.
-  Harness h2(c);
-  drop_play = false;
-  reach_playing(h2, false);
-  drop_parameters = true;
-  const std::size_t before = h2.requests.size();
-  const std::uint32_t last_cseq = h2.cseq(h2.requests.back());
-  const auto token = h2.session.get_parameter("", "", h2.now);
-  auto reply = h2.only<event::ParameterReply>();
+  const std::uint32_t last_cseq = h.cseq(h.requests.back());
+  const std::size_t before = h.requests.size();
+  const auto token = h.session.get_parameter("", "", h.now);
+  auto reply = h.only<event::ParameterReply>();
   fail_unless(reply.token == token && reply.response.status == 0);
-  fail_unless_equals_int(h2.requests.size(), before);
-  drop_parameters = false;
-  h2.session.set_parameter("text/parameters", "a: 1\r\n", h2.now);
-  fail_unless_equals_int(h2.cseq(h2.last()), last_cseq + 1);
-  fail_unless(h2.all<event::Failed>().empty());
+  fail_unless_equals_int(h.requests.size(), before);
+  h.session.set_parameter("text/parameters", "a: 1\r\n", h.now);
+  fail_unless_equals_int(h.cseq(h.last()), last_cseq + 1);
+  h.respond(h.last(), 200);
+  // A dropped PAUSE counts as done, a dropped TEARDOWN as answered; neither took a CSeq.
+  h.session.pause(h.now);
+  h.only<event::Paused>();
+  h.session.teardown(h.now);
+  h.only<event::TornDown>();
+  fail_unless_equals_int(h.requests.size(), before + 1);
+  fail_unless(h.all<event::Failed>().empty());
+
+  // A retry with credentials passes the hook again, with its new CSeq and without the Authorization the
+  // session then adds.
+  {
+    SessionConfig ca = play_config("rtsp://user:secret@127.0.0.1:8554/test");
+    std::vector<std::string> asked;
+    ca.before_send = [&](Request& r) {
+      asked.push_back(r.method_name + " " + std::string(r.headers.get("CSeq").value_or("")) +
+                      (r.headers.contains("Authorization") ? " auth" : ""));
+      r.headers.set("X-Token", "abc");
+      return true;
+    };
+    Harness ha(ca);
+    ha.session.start(ha.now);
+    ha.respond(ha.last(), 401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"n1\""}});
+    const Request retry = ha.last();
+    fail_unless(asked == std::vector<std::string>({"DESCRIBE 1", "DESCRIBE 2"}));
+    fail_unless(retry.headers.contains("Authorization") && retry.headers.contains("X-Token"));
+    fail_unless_equals_int(ha.cseq(retry), 2);
+  }
+
+  // A dropped SETUP fails the session, saying so.
+  Harness h2(c);
+  drop = {Method::Setup};
+  describe_live555(h2);
+  setup_both_udp(h2);
+  auto failed = h2.only<event::Failed>();
+  fail_unless(failed.fatal && failed.message.find("SETUP") != std::string::npos, "%s",
+              failed.message.c_str());
+  fail_unless(h2.session.state() == SessionState::Failed);
 }
 GST_END_TEST;
 

@@ -407,17 +407,27 @@ GST_START_TEST(test_before_send) {
                        return TRUE;
                      }),
                      &drop);
+    // A handler after one that returned FALSE is not asked (rtspsrc's accumulator).
+    int later_handler_calls = 0;
+    g_signal_connect(p.src(), "before-send",
+                     G_CALLBACK(+[](GstElement*, GstRTSPMessage*, gpointer n) -> gboolean {
+                       ++*static_cast<int*>(n);
+                       return TRUE;
+                     }),
+                     &later_handler_calls);
     fail_if(p.set_state(GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
     if (drop) {
       fail_unless(p.wait_error(kTimeoutMs));
       const std::string e = p.first_error()->message;
       fail_unless(e.find("before-send") != std::string::npos && e.find("DESCRIBE") != std::string::npos, "%s",
                   e.c_str());
+      fail_unless_equals_int(later_handler_calls, 0);
       std::lock_guard lock(m);
       fail_unless(seen.empty(), "%s sent", seen.front().c_str());
       continue;
     }
     fail_unless(server.wait_method("PLAY", 1, kTimeoutMs));
+    fail_unless(later_handler_calls >= 3);  // DESCRIBE, SETUP, PLAY
     std::lock_guard lock(m);
     for (const auto& line : seen) {
       const bool play = line.rfind("PLAY|", 0) == 0;
