@@ -64,6 +64,11 @@ void drain(ClientSession& s, HeldViews& views) {
 void run_arbitrary(const std::uint8_t* data, std::size_t size) {
   SessionConfig c = config((size & 1) != 0);
   c.keep_session_on_close = (size & 2) != 0;  // udp-reconnect
+  if ((size & 4) != 0) {
+    // before-send dropping some requests, handle-request changing some answers: the session must cope.
+    c.before_send = [](Request& r) { return (r.uri.size() + r.headers.size()) % 3 != 0; };
+    c.handle_request = [](const Request& r, Response& a) { a.status = int(r.uri.size() % 1100); };
+  }
   ClientSession s(std::move(c));
   HeldViews views;
   Instant now{};
