@@ -1,6 +1,8 @@
 #include "url.hpp"
 
+#include <algorithm>
 #include <array>
+#include <string_view>
 #include "text.hpp"
 
 namespace rtsp2::core {
@@ -162,6 +164,50 @@ std::string Url::to_string() const {
     out += query;
   }
   return out;
+}
+
+namespace {
+
+bool is_secret_name(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"password", "passwd", "pass",         "pwd",
+                                                "pw",       "token",  "access_token", "auth",
+                                                "key",      "secret", "sig",          "signature"};
+  for (std::string_view n : kNames) {
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+          return a == (b >= 'A' && b <= 'Z' ? char(b - 'A' + 'a') : b);
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string Url::to_display_string() const {
+  std::string out = to_string();
+  const std::size_t authority_end = out.find('/', out.find("://") + 3);
+  if (authority_end == std::string::npos) return out;
+  // Each name=value after a separator of the path or query: values of secret names become "***".
+  std::string shown = out.substr(0, authority_end);
+  std::size_t i = authority_end;
+  while (i < out.size()) {
+    const char c = out[i];
+    shown += c;
+    ++i;
+    if (c != '/' && c != '?' && c != '&' && c != ';') continue;
+    const std::size_t end = out.find_first_of("/?&;", i);
+    const std::string_view item(out.data() + i, (end == std::string::npos ? out.size() : end) - i);
+    const std::size_t eq = item.find('=');
+    if (eq != std::string_view::npos && eq + 1 < item.size() && is_secret_name(item.substr(0, eq))) {
+      shown.append(item.substr(0, eq + 1));
+      shown += "***";
+    } else {
+      shown.append(item);
+    }
+    i += item.size();
+  }
+  return shown;
 }
 
 std::string Url::to_string_with_credentials() const {

@@ -38,6 +38,9 @@ struct Url {
   std::string to_string() const;
   // Same, but with "user:password@" (percent-encoded) kept, for APIs that need the full location back.
   std::string to_string_with_credentials() const;
+  // to_string() for messages and logs: also the values of password-like parameters in the path or query
+  // (`password=`, `pwd=`, `token=`, ... as some cameras take them) shown as "***".
+  std::string to_display_string() const;
 
   bool operator==(const Url&) const = default;
 };

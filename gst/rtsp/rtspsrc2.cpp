@@ -427,7 +427,7 @@ bool start(GstRtspSrc2* self) {
     const auto url = rtsp2::core::parse_url(settings.location);  // printed without credentials
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("%s: rtp-engine=native does not apply %s; set rtp-engine=rtpbin for it",
-                         url ? url->to_string().c_str() : "rtspsrc2", list.c_str()),
+                         url ? url->to_display_string().c_str() : "rtspsrc2", list.c_str()),
                         ("the native engine works as buffer-mode=slave"));
   }
   priv->worker->push(cmd::Open{std::move(settings)});

@@ -137,7 +137,7 @@ ControllerStats SinkController::stats() const {
 }
 
 std::string SinkController::url_text() const {
-  return url_.to_string();  // never with credentials
+  return url_.to_display_string();  // never with credentials
 }
 
 SinkController::Out* SinkController::out_by_pad(unsigned pad_index) {

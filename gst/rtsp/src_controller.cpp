@@ -74,7 +74,7 @@ SrcController::SrcController(GMainContext* context, SrcHost& host, Settings sett
     return;
   }
   url_ = *parsed;
-  url_text_ = url_.to_string();
+  url_text_ = url_.to_display_string();
   // rtspt / rtspst allow TCP only.
   if (url_.scheme == core::UrlScheme::Rtspt || url_.scheme == core::UrlScheme::Rtspst) force_tcp_ = true;
   connect();
@@ -300,7 +300,7 @@ void SrcController::handle_event(core::Event& e) {
           on_parameter_reply(ev);
         } else if constexpr (std::is_same_v<T, E::Redirected>) {
           url_ = session_->url();
-          url_text_ = url_.to_string();
+          url_text_ = url_.to_display_string();
           GST_INFO_OBJECT(host_.element(), "redirected to %s", url_text_.c_str());
           // Keep the session object: it starts again once the new connection is up.
           conn_.reset();

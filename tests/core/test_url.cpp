@@ -250,6 +250,31 @@ GST_START_TEST(test_credentials_text) {
 }
 GST_END_TEST;
 
+// What messages show: no user and password, and no values of password-like parameters in the path or query
+// (cameras that take credentials there), while everything else stays as written.
+GST_START_TEST(test_display_string) {
+  struct Case {
+    std::string_view input, shown;
+  };
+  const Case cases[] = {
+      {"rtsp://u:p@cam/live?channel=1&password=s3cret", "rtsp://cam/live?channel=1&password=***"},
+      {"rtsp://cam:554/user=admin&password=xyz&channel=1&stream=0.sdp",
+       "rtsp://cam:554/user=admin&password=***&channel=1&stream=0.sdp"},
+      {"rtsp://cam/a?PWD=1;Token=abc;tokenized=keep", "rtsp://cam/a?PWD=***;Token=***;tokenized=keep"},
+      {"rtsp://cam/a?password=&x=passwd", "rtsp://cam/a?password=&x=passwd"},
+      {"rtsp://[::1]:8554/key=k1/path", "rtsp://[::1]:8554/key=***/path"},
+      {"rtsp://cam", "rtsp://cam"},
+      {"rtsp://cam/plain/path", "rtsp://cam/plain/path"},
+  };
+  for (const auto& c : cases) {
+    const auto u = parse_url(c.input);
+    fail_unless(u.has_value(), "%s rejected", c.input.data());
+    fail_unless(u->to_display_string() == c.shown, "%s shown as %s", c.input.data(),
+                u->to_display_string().c_str());
+  }
+}
+GST_END_TEST;
+
 GST_START_TEST(test_built_url) {
   Url u;
   u.scheme = UrlScheme::Rtsps;
@@ -384,6 +409,7 @@ static Suite* url_suite() {
   tcase_add_test(tc, test_truncations_never_crash);
   tcase_add_test(tc, test_round_trip);
   tcase_add_test(tc, test_credentials_text);
+  tcase_add_test(tc, test_display_string);
   tcase_add_test(tc, test_built_url);
   tcase_add_test(tc, test_scheme_names);
   tcase_add_test(tc, test_percent_coding);
