@@ -123,6 +123,13 @@ SessionError error_for_status(int status) {
 
 }  // namespace
 
+// A request URI as logs show it: password-like parameters masked (Url::to_display_string()).
+static std::string display_uri(const std::string& uri) {
+  if (uri == "*") return uri;
+  auto u = parse_url(uri);
+  return u ? u->to_display_string() : std::string("(a URI that does not parse)");
+}
+
 struct ClientSession::Impl {
   explicit Impl(SessionConfig c) : config(std::move(c)), parser(config.limits), url(config.url) {
     if (!config.credentials && url.has_credentials) {
@@ -161,7 +168,12 @@ struct ClientSession::Impl {
   bool media_interleaved = false;   // a stream's media come over the control connection
   bool control_down = false;        // ControlClosed given, resume_control() not yet called
   bool resumed_unanswered = false;  // resumed, and nothing answered on the new connection yet
-  std::deque<std::pair<Purpose, std::string>> dropped_requests;  // by before_send, not yet realised
+  struct Dropped {
+    Purpose purpose;
+    std::string method;
+    PlayOptions play;  // a dropped PLAY counts as done with what it asked for
+  };
+  std::deque<Dropped> dropped_requests;  // by before_send, not yet realised
 
   std::optional<Authenticator> auth;
   int redirects = 0;
@@ -192,14 +204,14 @@ struct ClientSession::Impl {
     if (config.before_send && purpose != Purpose::KeepAlive) {
       r.headers.set("CSeq", std::to_string(cseq));
       if (!config.before_send(r)) {
-        dropped(purpose, r, token);
+        dropped(purpose, r, token, play);
         return;
       }
     }
     next_cseq++;
     if (auth) r.headers.set("Authorization", auth->authorization(r.method_name, r.uri));
     r.headers.set("CSeq", std::to_string(cseq));
-    GST_DEBUG("> %s %s CSeq %u", r.method_name.c_str(), r.uri.c_str(), cseq);
+    GST_DEBUG("> %s %s CSeq %u", r.method_name.c_str(), display_uri(r.uri).c_str(), cseq);
     transmit.push_back(serialize(r));
     stats.requests++;
     in_flight.emplace(cseq, InFlight{purpose, std::move(r), now, stream, token, 0, std::move(play)});
@@ -211,8 +223,8 @@ struct ClientSession::Impl {
   // request was being built in the middle of a state change): a skipped PLAY or PAUSE counts as done, a
   // skipped TEARDOWN ends the session, a skipped OPTIONS is nothing; DESCRIBE, ANNOUNCE, SETUP and RECORD
   // cannot be done without, and fail the session.
-  void dropped(Purpose purpose, const Request& r, std::uint64_t token) {
-    GST_INFO("before-send dropped %s %s", r.method_name.c_str(), r.uri.c_str());
+  void dropped(Purpose purpose, const Request& r, std::uint64_t token, const PlayOptions& play = {}) {
+    GST_INFO("before-send dropped %s %s", r.method_name.c_str(), display_uri(r.uri).c_str());
     switch (purpose) {
       case Purpose::Options:
       case Purpose::KeepAlive:
@@ -225,20 +237,26 @@ struct ClientSession::Impl {
         break;
       }
       default:
-        dropped_requests.emplace_back(purpose, r.method_name);
+        dropped_requests.push_back(Dropped{purpose, r.method_name, play});
         break;
     }
   }
 
   void realise_dropped() {
     while (!dropped_requests.empty() && state != SessionState::Failed && state != SessionState::Closed) {
-      auto [purpose, method] = std::move(dropped_requests.front());
+      Dropped d = std::move(dropped_requests.front());
       dropped_requests.pop_front();
-      switch (purpose) {
-        case Purpose::Play:
+      // Once TEARDOWN is on its way, only its own drop still counts.
+      if (state == SessionState::TearingDown && d.purpose != Purpose::Teardown) continue;
+      switch (d.purpose) {
+        case Purpose::Play: {
           state = SessionState::Playing;
-          events.push(event::Playing{});
+          event::Playing p;
+          p.range = d.play.range;
+          p.scale = d.play.scale;
+          events.push(std::move(p));
           break;
+        }
         case Purpose::Pause:
           state = SessionState::Paused;
           events.push(event::Paused{});
@@ -247,7 +265,7 @@ struct ClientSession::Impl {
           finish_teardown();
           break;
         default:
-          fail(SessionError::ClientError, 0, "before-send dropped the " + method + " request");
+          fail(SessionError::ClientError, 0, "before-send dropped the " + d.method + " request");
           break;
       }
     }
@@ -262,14 +280,14 @@ struct ClientSession::Impl {
     if (config.before_send && f.purpose != Purpose::KeepAlive) {
       r.headers.remove("Authorization");
       if (!config.before_send(r)) {
-        dropped(f.purpose, r, f.token);
+        dropped(f.purpose, r, f.token, f.play);
         return;
       }
     }
     next_cseq++;
     r.headers.set("Authorization", auth->authorization(r.method_name, r.uri));
     r.headers.set("CSeq", std::to_string(cseq));
-    GST_DEBUG("> %s %s CSeq %u (with credentials)", r.method_name.c_str(), r.uri.c_str(), cseq);
+    GST_DEBUG("> %s %s CSeq %u (with credentials)", r.method_name.c_str(), display_uri(r.uri).c_str(), cseq);
     transmit.push_back(serialize(r));
     stats.requests++;
     stats.auth_retries++;
@@ -483,7 +501,7 @@ struct ClientSession::Impl {
   }
 
   void on_server_request(Request req) {
-    GST_DEBUG("< server request %s %s", req.method_name.c_str(), req.uri.c_str());
+    GST_DEBUG("< server request %s %s", req.method_name.c_str(), display_uri(req.uri).c_str());
     Response resp = Response::make(200);
     if (auto c = req.headers.get("CSeq")) resp.headers.add("CSeq", std::string(*c));
     if (!session_id.empty()) resp.headers.add("Session", session_id);
@@ -827,8 +845,9 @@ void ClientSession::resume_control(Instant now) {
   for (auto& [cseq, f] : s.in_flight) s.transmit.push_back(serialize(f.request));
   if (s.in_flight.empty() && s.queued.empty() && s.config.keep_alive) s.send_keep_alive(now);
   s.pump(now);
-  // Only a connection that has something to answer can show it works.
-  s.resumed_unanswered = !s.in_flight.empty();
+  // Until the new connection has answered something, a close loses the session: a server that accepts and
+  // closes at once (at its client limit) must not make this a loop.
+  s.resumed_unanswered = true;
 }
 
 void ClientSession::handle_timeout(Instant now) {
@@ -876,6 +895,7 @@ void ClientSession::teardown(Instant now) {
   }
   // Answers to anything still in flight no longer matter: the session is ending.
   s.in_flight.clear();
+  s.dropped_requests.clear();
   s.send(Purpose::Teardown, s.make_request(Method::Teardown, s.aggregate_url), now);
   s.state = SessionState::TearingDown;
   s.keep_alive_due.reset();

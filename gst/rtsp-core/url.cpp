@@ -168,35 +168,45 @@ std::string Url::to_string() const {
 
 namespace {
 
+// Names compared after percent-decoding, case-insensitively.
 bool is_secret_name(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"password", "passwd", "pass",         "pwd",
-                                                "pw",       "token",  "access_token", "auth",
-                                                "key",      "secret", "sig",          "signature"};
-  for (std::string_view n : kNames) {
-    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-          return a == (b >= 'A' && b <= 'Z' ? char(b - 'A' + 'a') : b);
-        })) {
-      return true;
+  static constexpr std::string_view kNames[] = {
+      "password",     "passwd",      "pass",         "pwd",        "pw",        "passphrase", "token",
+      "access_token", "accesstoken", "access-token", "auth_token", "authtoken", "auth",       "key",
+      "api_key",      "apikey",      "secret",       "sig",        "signature"};
+  std::string lower;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c == '%' && i + 2 < name.size()) {
+      const int hi = hex_value(name[i + 1]), lo = hex_value(name[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        c = char(hi * 16 + lo);
+        i += 2;
+      }
     }
+    lower += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
   }
-  return false;
+  return std::find(std::begin(kNames), std::end(kNames), lower) != std::end(kNames);
 }
 
 }  // namespace
 
 std::string Url::to_display_string() const {
-  std::string out = to_string();
-  const std::size_t authority_end = out.find('/', out.find("://") + 3);
-  if (authority_end == std::string::npos) return out;
-  // Each name=value after a separator of the path or query: values of secret names become "***".
-  std::string shown = out.substr(0, authority_end);
-  std::size_t i = authority_end;
+  const std::string out = to_string();
+  // The path and query start at the first '/' or '?' after the authority.
+  const std::size_t start = out.find_first_of("/?", out.find("://") + 3);
+  if (start == std::string::npos) return out;
+  // Each name=value after a separator: values of secret names become "***". In the path '_' separates too
+  // (cameras that take "/user=admin_password=x_channel=1"); in the query only '&' and ';' do.
+  std::string shown = out.substr(0, start);
+  bool in_query = false;
+  std::size_t i = start;
   while (i < out.size()) {
     const char c = out[i];
     shown += c;
     ++i;
-    if (c != '/' && c != '?' && c != '&' && c != ';') continue;
-    const std::size_t end = out.find_first_of("/?&;", i);
+    if (c == '?') in_query = true;
+    const std::size_t end = out.find_first_of(in_query ? "&;" : "/?&;_", i);
     const std::string_view item(out.data() + i, (end == std::string::npos ? out.size() : end) - i);
     const std::size_t eq = item.find('=');
     if (eq != std::string_view::npos && eq + 1 < item.size() && is_secret_name(item.substr(0, eq))) {

@@ -452,11 +452,11 @@ void SinkController::handle_event(core::Event& e) {
     connected_ = false;
     resuming_control_ = true;
     redirect_timer_->arm_in(std::chrono::microseconds(0));
-  } else if (auto* red = std::get_if<core::event::Redirected>(&e)) {
+  } else if (std::holds_alternative<core::event::Redirected>(e)) {
     // The session (which counts the hops) starts again at the new URL once connected there. Connecting
     // again from inside the connection's own callback is not allowed: a timer does it.
-    GST_DEBUG("redirected to %s", red->location.c_str());
     url_ = session_->url();
+    GST_DEBUG("redirected to %s", url_text().c_str());
     conn_->close();
     redirect_timer_->arm_in(std::chrono::microseconds(0));
   }

@@ -954,6 +954,24 @@ GST_START_TEST(test_control_connection_closed_keeps_udp_session) {
     fail_unless(h3.only<event::Failed>().error == SessionError::Timeout);
   }
 
+  {
+    // Without keep-alives nothing checks the resumed connection; still, one that closes before answering
+    // anything loses the session (a server that accepts and closes at once must not make a loop).
+    SessionConfig c4 = play_config();
+    c4.keep_session_on_close = true;
+    c4.keep_alive = false;
+    Harness h4(c4);
+    reach_playing(h4, false);
+    const std::size_t n = h4.requests.size();
+    h4.session.handle_connection_closed(h4.now);
+    h4.session.resume_control(h4.now);
+    h4.drain();
+    fail_unless_equals_int(h4.requests.size(), n);
+    h4.session.handle_connection_closed(h4.now);
+    fail_unless(h4.only<event::Failed>().error == SessionError::ConnectionClosed);
+    fail_unless_equals_int(h4.all<event::ControlClosed>().size(), 1);
+  }
+
   for (bool interleaved : {true, false}) {
     SessionConfig c2 = play_config();
     c2.keep_session_on_close = interleaved;  // interleaved: on, but the media went with the connection
@@ -1026,6 +1044,13 @@ GST_START_TEST(test_before_send) {
   h.session.set_parameter("text/parameters", "a: 1\r\n", h.now);
   fail_unless_equals_int(h.cseq(h.last()), last_cseq + 1);
   h.respond(h.last(), 200);
+  // A dropped seek PLAY counts as done with the range it asked for.
+  drop.insert(Method::Play);
+  h.session.play({NptRange{12.5, std::nullopt, false}, 2.0}, h.now);
+  auto playing = h.all<event::Playing>();
+  fail_unless_equals_int(playing.size(), 2);
+  const auto seek = playing.back();
+  fail_unless(seek.range && seek.range->start == 12.5 && seek.scale && *seek.scale == 2.0);
   // A dropped PAUSE counts as done, a dropped TEARDOWN as answered; neither took a CSeq.
   h.session.pause(h.now);
   h.only<event::Paused>();

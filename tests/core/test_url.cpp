@@ -265,6 +265,17 @@ GST_START_TEST(test_display_string) {
       {"rtsp://[::1]:8554/key=k1/path", "rtsp://[::1]:8554/key=***/path"},
       {"rtsp://cam", "rtsp://cam"},
       {"rtsp://cam/plain/path", "rtsp://cam/plain/path"},
+      // No path before the query.
+      {"rtsp://cam?password=x", "rtsp://cam?password=***"},
+      {"rtsp://cam:554?token=abc", "rtsp://cam:554?token=***"},
+      // In the query, '/' and '_' belong to the value or name.
+      {"rtsp://cam/a?token=ab/cd+ef&x=1", "rtsp://cam/a?token=***&x=1"},
+      {"rtsp://cam/a?api_key=k&auth_token=t&access-token=u",
+       "rtsp://cam/a?api_key=***&auth_token=***&access-token=***"},
+      // XMEye-style paths join the fields with '_'; names may be percent-encoded.
+      {"rtsp://cam:554/user=admin_password=xyz_channel=1_stream=0.sdp",
+       "rtsp://cam:554/user=admin_password=***_channel=1_stream=0.sdp"},
+      {"rtsp://cam/a?pass%77ord=x", "rtsp://cam/a?pass%77ord=***"},
   };
   for (const auto& c : cases) {
     const auto u = parse_url(c.input);

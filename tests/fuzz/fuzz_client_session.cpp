@@ -66,8 +66,11 @@ void run_arbitrary(const std::uint8_t* data, std::size_t size) {
   c.keep_session_on_close = (size & 2) != 0;  // udp-reconnect
   if ((size & 4) != 0) {
     // before-send dropping some requests, handle-request changing some answers: the session must cope.
-    c.before_send = [](Request& r) { return (r.uri.size() + r.headers.size()) % 3 != 0; };
-    c.handle_request = [](const Request& r, Response& a) { a.status = int(r.uri.size() % 1100); };
+    const std::uint8_t salt = size > 0 ? data[0] : 0;  // so that any request may be the dropped one
+    c.before_send = [salt](Request& r) { return (r.uri.size() + r.headers.size() + salt) % 3 != 0; };
+    c.handle_request = [salt](const Request& r, Response& a) {
+      a.status = int((r.uri.size() + salt) % 1100);
+    };
   }
   ClientSession s(std::move(c));
   HeldViews views;

@@ -1,8 +1,10 @@
 // Round-trip invariant: whatever parse_url accepts, its written forms parse back to the same Url (without the
-// credentials for to_string()). resolve_control must return either nothing or a URL that parses.
+// credentials for to_string()); to_display_string() changes nothing before the path. resolve_control must
+// return either nothing or a URL that parses.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "url.hpp"
@@ -20,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     plain.has_credentials = false;
     const auto without = parse_url(u->to_string());
     if (!without || !(*without == plain)) std::abort();
+    // What messages show: up to the path it is to_string(), and a masked value is shorter or "***".
+    const std::string written = u->to_string(), shown = u->to_display_string();
+    const std::size_t start = written.find_first_of("/?", written.find("://") + 3);
+    if (shown.compare(0, start, written, 0, start) != 0) std::abort();
+    if (shown.size() > written.size() + 3 * written.size()) std::abort();
   }
   // Split the input at the first newline into base and control.
   const std::size_t nl = text.find('\n');
