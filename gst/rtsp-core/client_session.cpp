@@ -250,16 +250,14 @@ struct ClientSession::Impl {
       if (state == SessionState::TearingDown && d.purpose != Purpose::Teardown) continue;
       switch (d.purpose) {
         case Purpose::Play: {
-          state = SessionState::Playing;
           event::Playing p;
           p.range = d.play.range;
           p.scale = d.play.scale;
-          events.push(std::move(p));
+          enter_playing(std::move(p));
           break;
         }
         case Purpose::Pause:
-          state = SessionState::Paused;
-          events.push(event::Paused{});
+          enter_paused();
           break;
         case Purpose::Teardown:
           finish_teardown();
@@ -630,8 +628,7 @@ struct ClientSession::Impl {
           fail(error_for_status(resp.status), resp.status, "PAUSE refused: " + status_text(resp), fatal);
           break;
         }
-        state = SessionState::Paused;
-        events.push(event::Paused{});
+        enter_paused();
         break;
       case Purpose::Teardown:
         finish_teardown();
@@ -771,8 +768,17 @@ struct ClientSession::Impl {
     if (auto r = resp.headers.get("Range")) p.range = parse_npt_range(*r);
     if (auto s = resp.headers.get("Scale")) p.scale = parse_double(*s);
     if (auto ri = resp.headers.get("RTP-Info")) p.rtp_info = std::string(*ri);
+    enter_playing(std::move(p));
+  }
+
+  // A PLAY or PAUSE done: answered, or dropped by before_send (which counts as done).
+  void enter_playing(event::Playing p) {
     state = SessionState::Playing;
     events.push(std::move(p));
+  }
+  void enter_paused() {
+    state = SessionState::Paused;
+    events.push(event::Paused{});
   }
 
   void on_keep_alive(const Response& resp) {

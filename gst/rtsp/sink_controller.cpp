@@ -270,13 +270,6 @@ void SinkController::connect() {
     o->udp_rtcp_peer.reset();
   }
   resuming_control_ = false;
-  // Replacing the connection here is safe: this never runs inside the old connection's callbacks.
-  conn_ = std::make_unique<ControlConnection>(context_, connection_callbacks());
-  GST_DEBUG("connecting to %s", url_text().c_str());
-  conn_->connect(connection_config());
-}
-
-ControlConnection::Callbacks SinkController::connection_callbacks() {
   ControlConnection::Callbacks cb;
   cb.connected = [this] { on_connected(); };
   cb.data = [this](std::span<const std::uint8_t> bytes) {
@@ -289,7 +282,10 @@ ControlConnection::Callbacks SinkController::connection_callbacks() {
     pump();
     check_drained();
   };
-  return cb;
+  // Replacing the connection here is safe: this never runs inside the old connection's callbacks.
+  conn_ = std::make_unique<ControlConnection>(context_, std::move(cb));
+  GST_DEBUG("connecting to %s", url_text().c_str());
+  conn_->connect(connection_config());
 }
 
 ControlConnectionConfig SinkController::connection_config() const {

@@ -98,7 +98,6 @@ class SinkController {
   void check_streams();
   void connect();
   ControlConnectionConfig connection_config() const;
-  ControlConnection::Callbacks connection_callbacks();
   void on_connected();
   void on_connection_failed(const ConnectionFailure& f);
   void on_caps_timeout();

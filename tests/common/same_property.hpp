@@ -4,6 +4,8 @@
 
 #include <glib-object.h>
 
+#include <initializer_list>
+
 #include "check.hpp"
 
 inline void assert_same_property(GObject* ours, GObject* theirs, const char* name) {
@@ -67,4 +69,16 @@ inline void assert_same_signal(GObject* ours, GObject* theirs, const char* name)
         "%s: parameter %u", name, i);
   }
   fail_unless_equals_int(a.signal_flags & G_SIGNAL_ACTION, b.signal_flags & G_SIGNAL_ACTION);
+}
+
+// Makes the upstream element `upstream` (failing, with the package scripts/setup.sh installs, when it is
+// missing) and checks that `ours` has each of `properties` and `signals` as it has them.
+inline void assert_same_as_upstream(GstElement* ours, const char* upstream, const char* package,
+                                    std::initializer_list<const char*> properties,
+                                    std::initializer_list<const char*> signals) {
+  GstElement* theirs = gst_element_factory_make(upstream, nullptr);
+  fail_unless(theirs != nullptr, "%s not installed (scripts/setup.sh installs %s)", upstream, package);
+  for (const char* name : properties) assert_same_property(G_OBJECT(ours), G_OBJECT(theirs), name);
+  for (const char* name : signals) assert_same_signal(G_OBJECT(ours), G_OBJECT(theirs), name);
+  gst_object_unref(theirs);
 }

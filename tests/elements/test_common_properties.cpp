@@ -1,14 +1,12 @@
 // The properties rtspsrc2 and rtspsink2 share (gst/rtsp/common_properties.cpp, media_properties.cpp), on both
 // elements: each one set reads back as set and leaves every other shared property at its default (an id
-// mapped to the wrong field fails here), the TLS objects are held with one reference that is given back, and
-// the accept-certificate signal has the upstream element's signature.
+// mapped to the wrong field fails here) and the TLS objects are held with one reference that is given back.
 #include <gio/gio.h>
 #include <gst/gst.h>
 
 #include <string>
 
 #include "check.hpp"
-#include "same_property.hpp"
 
 namespace {
 
@@ -122,23 +120,11 @@ GST_START_TEST(test_tls_objects) {
 }
 GST_END_TEST;
 
-// rtspsrc's and rtspclientsink's accept-certificate: same return type, flags and parameter types.
-GST_START_TEST(test_accept_certificate_signal) {
-  const char* upstream[] = {"rtspsrc", "rtspclientsink"};
-  GstElement* ours = make(kElements[__i__]);
-  GstElement* theirs = make(upstream[__i__]);
-  assert_same_signal(G_OBJECT(ours), G_OBJECT(theirs), "accept-certificate");
-  gst_object_unref(ours);
-  gst_object_unref(theirs);
-}
-GST_END_TEST;
-
 Suite* common_properties_suite() {
   Suite* s = suite_create("common_properties");
   TCase* tc = tcase_create("properties");
   tcase_add_loop_test(tc, test_each_property_alone, 0, G_N_ELEMENTS(kElements));
   tcase_add_loop_test(tc, test_tls_objects, 0, G_N_ELEMENTS(kElements));
-  tcase_add_loop_test(tc, test_accept_certificate_signal, 0, G_N_ELEMENTS(kElements));
   suite_add_tcase(s, tc);
   return s;
 }
